@@ -1,0 +1,7 @@
+// The ES module entry: the same CommonJS build, re-exported by name, so that
+// `import` and `require` share one instance of the package.
+import forkexec from '../dist/index.js';
+
+export const { posix, fork, atFork, Process, Pool, getStartMethods, forkserver } = forkexec;
+export const { spawn, spawnSync, Subprocess, SubprocessError } = forkexec;
+export default forkexec;

@@ -1,0 +1,96 @@
+/** chart.svg: median start cost against parent size, log-log, one line per method. */
+import type { BenchResults } from './harness';
+
+const WIDTH = 900;
+const HEIGHT = 520;
+const PLOT = { left: 70, right: 560, top: 40, bottom: 460 };
+const COLORS = [
+  '#1f77b4',
+  '#d62728',
+  '#2ca02c',
+  '#ff7f0e',
+  '#9467bd',
+  '#8c564b',
+  '#e377c2',
+  '#7f7f7f',
+  '#bcbd22',
+  '#17becf',
+  '#000000',
+  '#aec7e8',
+];
+
+const escape = (text: string): string =>
+  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+function logScale(min: number, max: number, from: number, to: number): (v: number) => number {
+  const lo = Math.log10(min);
+  const span = Math.log10(max) - lo || 1;
+  return (v) => from + ((Math.log10(v) - lo) / span) * (to - from);
+}
+
+export function chartSvg(results: BenchResults): string {
+  const rows = results.rows;
+  const sizes = [...new Set(rows.map((r) => r.sizeBytes))].sort((a, b) => a - b);
+  const medians = rows.map((r) => r.median).filter((v) => v > 0);
+  const yMin = 10 ** Math.floor(Math.log10(Math.min(...medians, 0.1)));
+  const yMax = 10 ** Math.ceil(Math.log10(Math.max(...medians, 1)));
+  const x =
+    sizes.length > 1
+      ? logScale(sizes[0] ?? 1, sizes[sizes.length - 1] ?? 2, PLOT.left + 20, PLOT.right - 20)
+      : () => (PLOT.left + PLOT.right) / 2;
+  const y = logScale(yMin, yMax, PLOT.bottom, PLOT.top);
+  const out: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="sans-serif" font-size="12">`,
+    `<rect width="${WIDTH}" height="${HEIGHT}" fill="#ffffff"/>`,
+    `<text x="${PLOT.left}" y="24" font-size="15">Cost of starting one unit of work vs parent size (median, log scale)</text>`,
+    `<rect x="${PLOT.left}" y="${PLOT.top}" width="${PLOT.right - PLOT.left}" height="${PLOT.bottom - PLOT.top}" fill="none" stroke="#888"/>`,
+  ];
+  for (let v = yMin; v <= yMax * 1.0001; v *= 10) {
+    const py = y(v).toFixed(1);
+    out.push(`<line x1="${PLOT.left}" x2="${PLOT.right}" y1="${py}" y2="${py}" stroke="#ddd"/>`);
+    out.push(
+      `<text x="${PLOT.left - 6}" y="${py}" text-anchor="end" dominant-baseline="middle">${v >= 1 ? v.toFixed(0) : v.toString()} ms</text>`,
+    );
+  }
+  for (const s of sizes) {
+    const px = x(s).toFixed(1);
+    const label = rows.find((r) => r.sizeBytes === s)?.size ?? '';
+    out.push(`<line x1="${px}" x2="${px}" y1="${PLOT.top}" y2="${PLOT.bottom}" stroke="#eee"/>`);
+    out.push(
+      `<text x="${px}" y="${PLOT.bottom + 18}" text-anchor="middle">${escape(label)}</text>`,
+    );
+  }
+  out.push(
+    `<text x="${(PLOT.left + PLOT.right) / 2}" y="${PLOT.bottom + 40}" text-anchor="middle">memory held by the parent</text>`,
+  );
+  const methods = [...new Set(rows.map((r) => r.method))];
+  methods.forEach((method, i) => {
+    const color = COLORS[i % COLORS.length] ?? '#000';
+    const points = rows
+      .filter((r) => r.method === method)
+      .sort((a, b) => a.sizeBytes - b.sizeBytes)
+      .map((r) => `${x(r.sizeBytes).toFixed(1)},${y(r.median).toFixed(1)}`);
+    const dash =
+      rows.find((r) => r.method === method)?.group === 'js' ? ' stroke-dasharray="6 3"' : '';
+    out.push(
+      `<polyline points="${points.join(' ')}" fill="none" stroke="${color}" stroke-width="2"${dash}/>`,
+    );
+    for (const p of points) {
+      const [px, py] = p.split(',');
+      out.push(`<circle cx="${px ?? 0}" cy="${py ?? 0}" r="3" fill="${color}"/>`);
+    }
+    const ly = PLOT.top + 10 + i * 20;
+    const label = rows.find((r) => r.method === method)?.label ?? method;
+    out.push(
+      `<line x1="${PLOT.right + 20}" x2="${PLOT.right + 44}" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="2"${dash}/>`,
+    );
+    out.push(
+      `<text x="${PLOT.right + 50}" y="${ly}" dominant-baseline="middle">${escape(label)}</text>`,
+    );
+  });
+  out.push(
+    `<text x="${PLOT.right + 20}" y="${PLOT.bottom}" fill="#555">solid: run /bin/true; dashed: run JavaScript</text>`,
+  );
+  out.push('</svg>');
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,172 @@
+/**
+ * What the harness measures: ways to start a unit of work. Each method
+ * times one start (to the child's exit for executables, to the result for
+ * JavaScript), or hands back a batch of samples measured elsewhere (the C
+ * floor). Methods from other modules register here as they exist.
+ */
+import { fork as cpFork, spawn as cpSpawn, spawnSync as cpSpawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import * as posix from '../posix';
+import { spawn } from '../spawn';
+import { fork } from '../fork';
+import { Process, forkserver, type StartMethod } from '../process';
+import { cFloorProgram, cFloorSamples } from './cFloor';
+
+/** Processes running `/bin/true`, or units of JavaScript. */
+export type MethodGroup = 'exec' | 'js';
+
+/** Work after the measured part, such as waiting for a child's exit. */
+export type Untimed = () => Promise<unknown>;
+
+export interface BenchMethod {
+  /** Stable id used by `--methods`, e.g. `'cp.spawn'`. */
+  id: string;
+  /** What the table and chart call it. */
+  label: string;
+  group: MethodGroup;
+  /** Node flags the measuring process needs (fork needs `--single-threaded`). */
+  execArgv?: string[];
+  /** Why it cannot run on this machine, or null. */
+  unavailable?: () => string | null;
+  /** Runs once in the measuring process before any sample (not timed). */
+  setup?: () => Promise<void> | void;
+  /** Runs once after the last sample (not timed). */
+  teardown?: () => Promise<void> | void;
+  /**
+   * Starts one unit and resolves when its result is in. It may return a
+   * clean-up (reaping a child, joining a thread) that runs untimed.
+   */
+  once?: () => Promise<Untimed | undefined> | Untimed | undefined;
+  /** Measures n units itself and returns their times in ms. */
+  batch?: (n: number) => number[];
+}
+
+const TRUE = '/bin/true';
+const TRIVIAL = { module: join(__dirname, 'children', 'trivialTarget.js'), export: 'trivial' };
+const SAFE_FORK = ['--single-threaded'];
+
+function forkexecSpawn(method: 'auto' | 'posix_spawn' | 'vfork' | 'fork'): BenchMethod {
+  return {
+    id: method === 'auto' ? 'forkexec.spawn' : `forkexec.spawn.${method}`,
+    label: method === 'auto' ? 'forkexec spawn (auto)' : `forkexec spawn (${method})`,
+    group: 'exec',
+    once: async () => {
+      await spawn(TRUE, [], { stdio: 'ignore', method });
+      return undefined;
+    },
+  };
+}
+
+function processRun(startMethod: StartMethod): BenchMethod {
+  return {
+    id: `process.${startMethod}`,
+    label: `Process(${startMethod}).run()`,
+    group: 'js',
+    ...(startMethod === 'fork' ? { execArgv: SAFE_FORK } : {}),
+    ...(startMethod === 'forkserver'
+      ? {
+          setup: () => {
+            forkserver.start({ preload: [TRIVIAL.module] });
+          },
+          teardown: () => forkserver.stop(),
+        }
+      : {}),
+    once: async () => {
+      await new Process({ target: TRIVIAL, startMethod }).run();
+      return undefined;
+    },
+  };
+}
+
+const methods: BenchMethod[] = [
+  {
+    id: 'c.posix_spawn',
+    label: 'C posix_spawn+waitpid (floor)',
+    group: 'exec',
+    unavailable: () =>
+      cFloorProgram() === null ? 'no C compiler (cc, gcc, clang) on this machine' : null,
+    batch: cFloorSamples,
+  },
+  {
+    id: 'posix.posixSpawn',
+    label: 'forkexec posix.posixSpawn+waitpid',
+    group: 'exec',
+    once: () => {
+      posix.waitpid(posix.posixSpawn(TRUE, ['true']));
+      return undefined;
+    },
+  },
+  forkexecSpawn('auto'),
+  forkexecSpawn('posix_spawn'),
+  forkexecSpawn('vfork'),
+  forkexecSpawn('fork'),
+  {
+    id: 'cp.spawn',
+    label: 'child_process.spawn',
+    group: 'exec',
+    once: async () => {
+      const child = cpSpawn(TRUE, [], { stdio: 'ignore' });
+      await once(child, 'exit');
+      return undefined;
+    },
+  },
+  {
+    id: 'cp.spawnSync',
+    label: 'child_process.spawnSync',
+    group: 'exec',
+    once: () => {
+      cpSpawnSync(TRUE, [], { stdio: 'ignore' });
+      return undefined;
+    },
+  },
+  {
+    id: 'forkexec.fork',
+    label: 'forkexec fork(fn)',
+    group: 'js',
+    execArgv: SAFE_FORK,
+    once: async () => {
+      await fork(() => 1);
+      return undefined;
+    },
+  },
+  processRun('fork'),
+  processRun('forkserver'),
+  processRun('spawn'),
+  {
+    id: 'worker',
+    label: 'new Worker (one message)',
+    group: 'js',
+    once: async () => {
+      const worker = new Worker("require('worker_threads').parentPort.postMessage(1)", {
+        eval: true,
+      });
+      const exited = once(worker, 'exit');
+      await once(worker, 'message');
+      return () => exited;
+    },
+  },
+  {
+    id: 'cp.fork',
+    label: 'child_process.fork (one IPC message)',
+    group: 'js',
+    once: async () => {
+      const child = cpFork(join(__dirname, 'children', 'ipcChild.js'), [], { stdio: 'ignore' });
+      const exited = once(child, 'exit');
+      await once(child, 'message');
+      return () => exited;
+    },
+  },
+];
+
+/** Adds a method (other modules call this for theirs). */
+export function registerMethod(method: BenchMethod): void {
+  if (methods.some((m) => m.id === method.id))
+    throw new Error(`duplicate bench method ${method.id}`);
+  methods.push(method);
+}
+
+export function allMethods(): readonly BenchMethod[] {
+  return methods;
+}

@@ -1,0 +1,248 @@
+/**
+ * What a forked child needs before it runs any more JavaScript, and how it
+ * leaves.
+ *
+ * - Identity: `process.pid` / `process.ppid` are cached by Node and would stay
+ *   the parent's.
+ * - Randomness: `Math.random()` would replay the parent's sequence, and
+ *   `crypto.randomUUID()` / `crypto.randomInt()` hand out bytes from caches
+ *   filled before the fork.
+ * - I/O: the child has copies of the parent's sockets, servers and pipes. Left
+ *   open, its loop would read from them and steal the parent's data and
+ *   connections, so they are closed in the child (the parent's stay open).
+ * - Exit: Node's own teardown hangs (NodePlatform::DrainTasks waits for tasks of
+ *   threads that do not exist here) or crashes in a forked child, so every way
+ *   out (process.exit, an uncaught exception, a drained loop) runs the 'exit'
+ *   listeners, flushes stdout/stderr and leaves through `_exit`.
+ */
+import { writeSync } from 'node:fs';
+import { randomFillSync, randomInt, randomUUID } from 'node:crypto';
+import { inspect } from 'node:util';
+import { executionAsyncResource } from 'node:async_hooks';
+import type { NativeBinding } from '../native';
+
+/** Something the parent owns whose copy the child must let go of (a result pipe, an exit watch). */
+export type InheritedCleanup = () => void;
+
+// The caches of node:crypto (lib/internal/crypto/random.js in Node 20): 128
+// UUIDs of 16 bytes, 1024 randomInt draws of 6 bytes. Drawing this many from
+// each empties whatever was left from before the fork and refills it.
+const UUID_CACHE_ENTRIES = 128;
+const RANDOM_INT_CACHE_ENTRIES = 1024;
+// randomInt's widest range: one 6-byte draw per call.
+const RANDOM_INT_MAX = 2 ** 48 - 1;
+
+const installed = Symbol.for('forkexec.fork.exitPathInstalled');
+
+interface ProcessInternals {
+  _getActiveHandles?: () => unknown[];
+  _tickCallback?: () => void;
+  reallyExit: (code?: number) => void;
+  [installed]?: boolean;
+}
+
+const internals = process as unknown as ProcessInternals;
+
+/** Everything the child does right after fork returned 0 in it. */
+export function startChild(native: NativeBinding, inherited: readonly InheritedCleanup[]): void {
+  refreshIdentity(native);
+  for (const cleanup of inherited) cleanup();
+  // Exit and readiness watchers copied from the parent (spawned children,
+  // pools, the forkserver's control socket) are not this child's to watch.
+  native.detachInheritedWatchers();
+  closeInheritedIo();
+  reseedRandomness();
+  installExitPath(native);
+}
+
+function refreshIdentity(native: NativeBinding): void {
+  const descriptor = { writable: false, enumerable: true, configurable: true };
+  Object.defineProperty(process, 'pid', { ...descriptor, value: native.getpid() });
+  Object.defineProperty(process, 'ppid', {
+    ...descriptor,
+    writable: true,
+    value: native.getppid(),
+  });
+}
+
+interface Closable {
+  removeAllListeners?: () => void;
+  on?: (event: string, listener: () => void) => void;
+  destroy?: () => void;
+  close?: () => void;
+  unref?: () => void;
+}
+
+function ignore(): void {
+  // an inherited handle's late events are of no interest in the child
+}
+
+function closeInheritedIo(): void {
+  const handles = internals._getActiveHandles?.() ?? [];
+  for (const handle of handles) {
+    if (handle === process.stdout || handle === process.stderr) continue;
+    const owner = handle as Closable;
+    // The parent's listeners must not run in the child for the parent's sockets.
+    owner.removeAllListeners?.();
+    owner.on?.('error', ignore);
+    if (typeof owner.destroy === 'function') owner.destroy();
+    else if (typeof owner.close === 'function') owner.close();
+    else owner.unref?.();
+  }
+}
+
+function reseedRandomness(): void {
+  const pool = new Uint32Array(512);
+  let next = pool.length;
+  // 53 random bits per double, from the kernel's CSPRNG in batches.
+  function random(): number {
+    if (next >= pool.length) {
+      randomFillSync(pool);
+      next = 0;
+    }
+    const high = (pool[next++] ?? 0) >>> 5;
+    const low = (pool[next++] ?? 0) >>> 6;
+    return (high * 67108864 + low) / 9007199254740992;
+  }
+  Object.defineProperty(Math, 'random', {
+    value: random,
+    writable: true,
+    enumerable: false,
+    configurable: true,
+  });
+}
+
+/**
+ * In the parent, right after a fork: node:crypto's caches of random bytes are
+ * the same in both processes, so one of them must move on. The parent does
+ * (while the child starts up, on the other core): it draws the rest of each
+ * cache, which the child will use, and refills its own from the kernel. The
+ * parent never hands out what the child draws.
+ */
+export function moveParentRandomnessOn(): void {
+  for (let i = 0; i < UUID_CACHE_ENTRIES; i++) randomUUID();
+  for (let i = 0; i < RANDOM_INT_CACHE_ENTRIES; i++) randomInt(RANDOM_INT_MAX);
+}
+
+interface BufferedChunk {
+  chunk: string | Uint8Array;
+  encoding?: BufferEncoding | 'buffer';
+}
+
+function flushStdio(): void {
+  for (const [stream, fd] of [
+    [process.stdout, 1],
+    [process.stderr, 2],
+  ] as const) {
+    // On Linux stdio writes to files, pipes and TTYs are synchronous; what can
+    // be left is what was queued behind a write in progress.
+    const state = (stream as unknown as { _writableState?: { buffered?: BufferedChunk[] } })
+      ._writableState;
+    const queued = state?.buffered ?? [];
+    for (const { chunk, encoding } of queued) {
+      try {
+        if (typeof chunk === 'string') {
+          writeSync(fd, chunk, null, encoding === 'buffer' ? 'utf8' : encoding);
+        } else {
+          writeSync(fd, chunk);
+        }
+      } catch {
+        break; // a closed stdio: nothing more to flush
+      }
+    }
+  }
+}
+
+function exitCodeOf(value: unknown): number {
+  const code = Number(value ?? 0);
+  return Number.isInteger(code) ? code & 0xff : 1;
+}
+
+/** Prints what a fatal error of the child looks like, straight to fd 2. */
+export function printError(error: unknown): void {
+  try {
+    writeSync(2, `${typeof error === 'string' ? error : inspect(error)}\n`);
+  } catch {
+    // stderr closed
+  }
+}
+
+function installExitPath(native: NativeBinding): void {
+  if (internals[installed]) return;
+  internals[installed] = true;
+
+  const leave = (code: number): never => {
+    flushStdio();
+    return native.exit(code);
+  };
+
+  // 'exit' is emitted by process.exit() and by Node when the loop is empty;
+  // after its listeners, leave instead of tearing Node down.
+  const emit = process.emit.bind(process) as (
+    event: string | symbol,
+    ...args: unknown[]
+  ) => boolean;
+  const childEmit = (event: string | symbol, ...args: unknown[]): boolean => {
+    if (event !== 'exit') return emit(event, ...args);
+    let code: number;
+    try {
+      emit(event, ...args);
+      code = exitCodeOf(process.exitCode ?? args[0]);
+    } catch (error) {
+      printError(error);
+      code = 7; // as Node: an exception in an 'exit' listener
+    }
+    return leave(code);
+  };
+  Object.defineProperty(process, 'emit', {
+    value: childEmit,
+    writable: true,
+    enumerable: false,
+    configurable: true,
+  });
+  // process.exit() called again from an 'exit' listener skips the emit.
+  internals.reallyExit = (code?: number) => leave(exitCodeOf(process.exitCode ?? code));
+
+  // Node's fatal-exception path prints the error only after 'exit' ran (and
+  // the child would be gone by then): handle it here unless the program
+  // handles uncaught exceptions itself.
+  process.on('uncaughtException', function onFatal(error: unknown) {
+    if (process.listenerCount('uncaughtException') > 1) return;
+    printError(error);
+    process.exitCode = 1;
+    process.exit(1);
+  });
+}
+
+interface AsyncWrapBinding {
+  clearAsyncIdStack(): void;
+}
+
+/**
+ * Before the child abandons the frames it is in: the async-context stack that
+ * their callbacks pushed is emptied, as Node does after an uncaught
+ * exception; left as it is, Node aborts with "async hook stack has become
+ * corrupted" when the abandoned callback's scope closes.
+ */
+// process.binding warns (DEP0111) on every call; it is reached once, here.
+const asyncWrap = ((): AsyncWrapBinding => {
+  const quiet = process.noDeprecation;
+  process.noDeprecation = true;
+  try {
+    const legacy = process as unknown as { binding: (name: string) => unknown };
+    return legacy.binding('async_wrap') as AsyncWrapBinding;
+  } finally {
+    process.noDeprecation = quiet;
+  }
+})();
+
+export function leaveCallerStack(): void {
+  // A timer whose callback is abandoned never gets its bookkeeping done (the
+  // finally in Node's listOnTimeout): it would stay counted as a pending
+  // timer and the child's own timers would never ref the loop.
+  const current = executionAsyncResource() as { constructor?: { name?: string }; unref?: unknown };
+  if (current.constructor?.name === 'Timeout' && typeof current.unref === 'function') {
+    (current as { unref: () => void }).unref();
+  }
+  asyncWrap.clearAsyncIdStack();
+}

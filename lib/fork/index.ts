@@ -1,0 +1,433 @@
+/**
+ * fork() for JavaScript: a copy-on-write fork of this Node process whose
+ * child goes on running JavaScript.
+ *
+ * - `fork()`: the POSIX shape, 0 in the child and the child's pid in the parent.
+ * - `fork(fn)`: the child runs `fn` and leaves; the parent gets a
+ *   {@link ForkedChild} to await.
+ *
+ * The recipe: refuse unless V8 is single-threaded (safety.ts); before hooks;
+ * re-mark the V8 heap forkable, fork, put it back, uv_loop_fork in the child
+ * (native/js_fork.cc); then in the child a fresh identity, fresh randomness,
+ * none of the parent's I/O and an exit path that skips Node's teardown
+ * (childLifecycle.ts); after hooks.
+ */
+import {
+  AsyncLocalStorage,
+  AsyncResource,
+  createHook,
+  executionAsyncResource,
+} from 'node:async_hooks';
+import { binding, type NativeBinding, type NativeForkTimings } from '../native';
+import { callNative, invalidArgType, unsupportedPlatform } from '../errors';
+import { watchExit, type ExitWatch } from '../exitWatcher';
+import type { WaitStatus } from '../posix/wait';
+import { signalNumber, type Signal } from '../signals';
+import { assertForkSafe } from './safety';
+import { runAfterHooks, runBeforeHooks } from './atFork';
+import {
+  leaveCallerStack,
+  moveParentRandomnessOn,
+  printError,
+  startChild,
+  type InheritedCleanup,
+} from './childLifecycle';
+import {
+  ResultReader,
+  childError,
+  errorMessage,
+  sendResult,
+  unserializableError,
+  type ResultMessage,
+} from './resultChannel';
+
+const WIN32_HINT =
+  'A process cannot be copied there: use the spawn start method, which starts a fresh process ' +
+  'that imports your module.';
+
+/** What awaiting a {@link ForkedChild} gives. */
+export interface ForkResult<T> {
+  pid: number;
+  /** The child's exit code, or null when a signal killed it. */
+  exitCode: number | null;
+  /** The name of the signal that killed the child, or null. */
+  signal: string | null;
+  /** What fn returned (resolved), or undefined when the child left before sending it. */
+  value: T | undefined;
+}
+
+/** A child started by `fork(fn)`. Await it for its {@link ForkResult}. */
+export interface ForkedChild<T> extends PromiseLike<ForkResult<T>> {
+  readonly pid: number;
+  /** Settles when the child has exited and been reaped. */
+  readonly exited: Promise<WaitStatus>;
+  /** True until the child has been reaped. */
+  readonly running: boolean;
+  /** Signals the child (default SIGTERM); false when it has already exited. */
+  kill(signal?: Signal): boolean;
+  /** Keeps the event loop alive until the child has exited (the default). */
+  ref(): void;
+  /** Lets the event loop end while the child runs. */
+  unref(): void;
+}
+
+// Children of this process still running; their exit watches and result
+// pipes are copied into every later child, which must let go of them.
+const running = new Set<Child<unknown>>();
+
+let lastTimings: NativeForkTimings | undefined;
+
+// In a function-shape child: the pipe its result goes to, and the async
+// context fn runs in. Code outside that context is the parent's, copied:
+// callbacks it had scheduled before the fork can still run here.
+let ownResultFd: number | undefined;
+let fnContext: { storage: AsyncLocalStorage<symbol>; token: symbol } | undefined;
+let injectedErrno = 0;
+
+/** How long the last fork's steps took in the parent (for bench/fork.mjs). Not part of the API. */
+export function lastForkTimings(): NativeForkTimings | undefined {
+  return lastTimings;
+}
+
+/** Makes the next forks fail with `errno` after the heap was re-marked (tests only; 0 ends it). */
+export function injectForkFailure(errno: number): void {
+  injectedErrno = errno;
+}
+
+function nativeBinding(): NativeBinding {
+  if (process.platform === 'win32') throw unsupportedPlatform('fork()', WIN32_HINT);
+  return binding('fork()', WIN32_HINT);
+}
+
+/** The fork both shapes share: the pid (0 in the child, set up to run JavaScript). */
+function forkProcess(native: NativeBinding): number {
+  runBeforeHooks();
+  let timings: NativeForkTimings;
+  try {
+    timings = callNative(() => native.jsFork(injectedErrno));
+  } catch (error) {
+    runAfterHooks('afterInParent');
+    throw error;
+  }
+  if (timings.pid === 0) {
+    const inherited: InheritedCleanup[] = [];
+    for (const child of running) {
+      inherited.push(() => {
+        child.abandon();
+      });
+    }
+    running.clear();
+    // A grandchild must not hold the result pipe of the child it came from:
+    // the parent reads that pipe to EOF.
+    if (ownResultFd !== undefined) {
+      const fd = ownResultFd;
+      ownResultFd = undefined;
+      inherited.push(() => {
+        native.close(fd);
+      });
+    }
+    startChild(native, inherited);
+    runAfterHooks('afterInChild');
+    return 0;
+  }
+  lastTimings = timings;
+  moveParentRandomnessOn();
+  runAfterHooks('afterInParent');
+  return timings.pid;
+}
+
+/**
+ * Forks this process.
+ *
+ * Without an argument, the POSIX shape: returns 0 in the child and the
+ * child's pid in the parent; the child continues after `fork()` and ends when
+ * it calls `process.exit()`, throws an uncaught exception or runs out of work.
+ * Its exit is the caller's to watch (e.g. `posix.waitpid(pid)`).
+ *
+ * With `fn`, the child runs `fn` (sync or async) and exits: 0 with the value
+ * sent to the parent (v8.serialize), or 1 with the error printed to its
+ * stderr and sent to the parent, which rejects with it.
+ *
+ * Throws `ERR_FORK_UNSAFE` unless node runs with `--single-threaded` and no
+ * Worker thread is alive.
+ */
+export function fork(): number;
+export function fork<T>(fn: () => T): ForkedChild<Awaited<T>>;
+export function fork(fn?: unknown): number | ForkedChild<unknown> {
+  if (fn !== undefined && typeof fn !== 'function') {
+    throw invalidArgType('fn', 'of type function', fn);
+  }
+  const native = nativeBinding();
+  if (fnContext !== undefined && fnContext.storage.getStore() !== fnContext.token) {
+    // A callback of the parent, copied into a function-shape child, that
+    // forks: were it to go on, the child would do the parent's work (a pool
+    // refilling itself would fork on and on). It is cut off here.
+    cutOff(native);
+  }
+  assertForkSafe();
+  if (fn === undefined) return forkProcess(native);
+  return forkFunction(native, fn as () => unknown);
+}
+
+function forkFunction(native: NativeBinding, fn: () => unknown): ForkedChild<unknown> {
+  const [readFd, writeFd] = callNative(() => native.pipe(native.constants.O_CLOEXEC ?? 0));
+  let pid: number;
+  try {
+    pid = forkProcess(native);
+  } catch (error) {
+    native.close(readFd);
+    native.close(writeFd);
+    throw error;
+  }
+  if (pid === 0) {
+    native.close(readFd);
+    return runInChild(native, fn, writeFd);
+  }
+  native.close(writeFd);
+  const child = new Child<unknown>(pid, readFd);
+  running.add(child);
+  return child;
+}
+
+/**
+ * The function shape's child. It must not return into the frames that called
+ * fork(fn) (the caller's next line is the parent's business), so it leaves
+ * them the way a terminated Worker does: no catch or finally of theirs runs,
+ * and microtasks they queued are dropped. fn then runs from a clean stack on
+ * the child's own loop, and the child leaves when fn settles.
+ */
+function runInChild(native: NativeBinding, fn: () => unknown, fd: number): never {
+  const report = (outcome: ResultMessage): void => {
+    let code = 0;
+    if (outcome.kind === 'error') {
+      printError(outcome.stack ?? `${outcome.name}: ${outcome.message}`);
+      code = 1;
+    }
+    if (!sendResult(fd, outcome)) {
+      printError('fork(fn): the value returned by fn cannot be sent with v8.serialize');
+      code = 1;
+    }
+    try {
+      native.close(fd);
+    } catch {
+      // already closed: nothing more to tell the parent anyway
+    }
+    process.exitCode = code;
+    // What process.exit() does, minus its detour through Node's main-module
+    // machinery, which a child would compile from scratch: the 'exit'
+    // listeners, then (childLifecycle's emit) flush and _exit.
+    const exiting = process as unknown as { _exiting?: boolean };
+    if (exiting._exiting !== true) {
+      exiting._exiting = true;
+      process.emit('exit', code);
+    }
+    process.exit(code);
+  };
+  let finished = false;
+  const finish = (outcome: ResultMessage): void => {
+    if (finished) return;
+    finished = true;
+    report(outcome);
+  };
+  const start = (): void => {
+    // The loop ran out of work with fn still pending: say so rather than
+    // leave with Node's code for an unsettled top-level await.
+    const self = native.getpid();
+    process.on('exit', () => {
+      // A child that fn forks has this listener too, and nothing to report.
+      if (native.getpid() !== self) return;
+      finish(
+        errorMessage(
+          new Error('fn returned a promise that never settled: the child ran out of work'),
+        ),
+      );
+    });
+    let returned: unknown;
+    try {
+      returned = fn();
+    } catch (error) {
+      finish(errorMessage(error));
+      return;
+    }
+    if (isThenable(returned)) {
+      returned.then(
+        (value) => {
+          finish({ kind: 'value', value });
+        },
+        (error: unknown) => {
+          finish(errorMessage(error));
+        },
+      );
+    } else {
+      finish({ kind: 'value', value: returned });
+    }
+  };
+  ownResultFd = fd;
+  silenceParentCallbacks();
+  const context = { storage: new AsyncLocalStorage<symbol>(), token: Symbol('fork(fn)') };
+  fnContext = context;
+  leaveCallerStack();
+  native.continueAt(() => {
+    // From an immediate rather than from the native continuation itself: a
+    // fork(fn) in fn's first synchronous part then abandons Node's frames,
+    // not this addon's.
+    setImmediate(() => {
+      context.storage.run(context.token, start);
+    });
+  });
+  return spinUntilTornDown();
+}
+
+interface PendingCallback {
+  _onTimeout?: unknown;
+  _repeat?: unknown;
+  _onImmediate?: unknown;
+  callback?: unknown;
+}
+
+function nothing(): void {
+  // what a callback of the parent does in a function-shape child
+}
+
+/**
+ * The timers, immediates and nextTicks the parent had scheduled are copies in
+ * the child: they would run the parent's work there (an interval would keep
+ * ticking, a retry would retry). Each is emptied just before it would run
+ * (every async resource made before the fork has a smaller async id).
+ */
+function silenceParentCallbacks(): void {
+  const boundary = new AsyncResource('forkexec.forkBoundary').asyncId();
+  createHook({
+    before(asyncId) {
+      if (asyncId > boundary) return;
+      const pending = executionAsyncResource() as PendingCallback;
+      if (typeof pending._onTimeout === 'function') {
+        pending._onTimeout = nothing;
+        pending._repeat = null;
+      } else if (typeof pending._onImmediate === 'function') {
+        pending._onImmediate = nothing;
+      } else if (typeof pending.callback === 'function') {
+        pending.callback = nothing;
+      }
+    },
+  }).enable();
+}
+
+/** Ends the current callback's JavaScript, none of its catch or finally blocks included. */
+function cutOff(native: NativeBinding): never {
+  leaveCallerStack();
+  native.continueAt(undefined);
+  return spinUntilTornDown();
+}
+
+function spinUntilTornDown(): never {
+  // Termination takes effect at V8's next interrupt check: this loop's back
+  // edge, before any of the caller's code.
+  for (;;) {
+    // spin until the stack is torn down
+  }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
+/**
+ * `promise`, settled from a Node immediate instead of from the native exit
+ * watcher's callback. Code that continues after `await child` may call
+ * fork(fn) again, and that child tears down the stack it forked on (see
+ * runInChild): that stack must hold only Node's own frames, which expect it,
+ * not an addon's C++ callback, which turns the teardown into a C++ exception
+ * and aborts. In a later child, where the watch is a copy that cannot reap
+ * its sibling, nothing is settled at all.
+ */
+function fromNodeCallback<T>(promise: Promise<T>, abandoned: () => boolean): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    promise.then(
+      (value) => {
+        if (!abandoned()) setImmediate(resolve, value);
+      },
+      (error: unknown) => {
+        if (!abandoned()) setImmediate(reject, error);
+      },
+    );
+  });
+}
+
+function ignore(): void {
+  // handled where it matters: awaiting the child
+}
+
+class Child<T> implements ForkedChild<T> {
+  readonly pid: number;
+  readonly exited: Promise<WaitStatus>;
+  private readonly watch: ExitWatch;
+  private readonly reader: ResultReader;
+  private readonly result: Promise<ForkResult<T>>;
+  private abandoned = false;
+
+  constructor(pid: number, readFd: number) {
+    this.pid = pid;
+    this.watch = watchExit(pid);
+    this.exited = fromNodeCallback(this.watch.exited, () => this.abandoned);
+    this.reader = new ResultReader(readFd);
+    const forget = () => running.delete(this);
+    this.exited.then(forget, forget);
+    this.result = Promise.all([this.reader.message, this.exited]).then(([message, status]) =>
+      settle<T>(pid, message, status),
+    );
+    // Nobody has to await a child: it is reaped anyway, and a rejection
+    // nobody asked for is not an unhandled one.
+    this.result.catch(ignore);
+  }
+
+  get running(): boolean {
+    return this.watch.running;
+  }
+
+  then<R1 = ForkResult<T>, R2 = never>(
+    onFulfilled?: ((value: ForkResult<T>) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    return this.result.then(onFulfilled, onRejected);
+  }
+
+  kill(signal: Signal = 'SIGTERM'): boolean {
+    return this.watch.kill(signalNumber(signal, 'signal'));
+  }
+
+  ref(): void {
+    this.watch.ref();
+    this.reader.ref();
+  }
+
+  unref(): void {
+    this.watch.unref();
+    this.reader.unref();
+  }
+
+  /** In a child of this process: let go of the copies of this child's watch and pipe. */
+  abandon(): void {
+    this.abandoned = true;
+    this.watch.unref();
+    this.reader.abandon();
+  }
+}
+
+function settle<T>(pid: number, message: ResultMessage | null, status: WaitStatus): ForkResult<T> {
+  if (message?.kind === 'error') throw childError(message, pid);
+  if (message?.kind === 'unserializable') throw unserializableError(message.message, pid);
+  return {
+    pid,
+    exitCode: status.exitCode,
+    signal: status.signal,
+    value: message?.kind === 'value' ? (message.value as T) : undefined,
+  };
+}
+
+export { atFork, type AtForkHooks } from './atFork';
+export { singleThreadedV8 } from './safety';

@@ -1,0 +1,41 @@
+/**
+ * forkexec: real processes for Node.
+ *
+ * - `posix`: the raw syscalls (fork, execve, posix_spawn, waitpid, pidfds, fds).
+ * - `fork`, `atFork`: fork() for JavaScript, a child that keeps running JavaScript.
+ * - `spawn` / `spawnSync`: start an executable with an async-signal-safe child path.
+ */
+export { fork, atFork } from './fork';
+export type { ForkedChild, ForkResult, AtForkHooks } from './fork';
+export * as posix from './posix';
+export { Process, Pool, getStartMethods, forkserver } from './process';
+export type {
+  ProcessOptions,
+  PoolOptions,
+  StartMethod,
+  Target,
+  ModuleTarget,
+  ForkserverOptions,
+} from './process';
+export type {
+  WaitStatus,
+  FileAction,
+  PosixSpawnOptions,
+  PipeOptions,
+  DupOptions,
+  OpenFlags,
+} from './posix';
+export type { SystemError, CodedError } from './errors';
+export type { Signal } from './signals';
+export {
+  spawn,
+  spawnSync,
+  Subprocess,
+  SubprocessError,
+  type SubprocessResult,
+  type SpawnError,
+  type SpawnOptions,
+  type SpawnMethod,
+  type StdioEntry,
+  type RlimitValue,
+} from './spawn';

@@ -1,0 +1,200 @@
+/**
+ * The native addon, typed once. Every call into C++ goes through this
+ * interface; functions here receive arguments that lib/ has already checked.
+ */
+import { join } from 'node:path';
+import { unsupportedPlatform } from './errors';
+
+/** A wait status as decoded by the native layer (raw numbers). */
+export interface NativeWaitStatus {
+  pid: number;
+  status: number;
+  exited: boolean;
+  exitStatus: number;
+  signaled: boolean;
+  termSignal: number;
+  coreDumped: boolean;
+  stopped: boolean;
+  stopSignal: number;
+  continued: boolean;
+}
+
+/** A posix_spawn file action with its strings already made C strings. */
+export type NativeFileAction =
+  | { action: 'open'; fd: number; path: Buffer; flags: number; mode: number }
+  | { action: 'close'; fd: number }
+  | { action: 'dup2'; fd: number; newFd: number }
+  | { action: 'chdir'; path: Buffer }
+  | { action: 'fchdir'; fd: number }
+  | { action: 'closefrom'; fd: number };
+
+export interface NativePosixSpawnOptions {
+  fileActions: NativeFileAction[];
+  setpgroup?: number;
+  setsid: boolean;
+  setsigmask?: number[];
+  setsigdef?: number[];
+  resetids: boolean;
+}
+
+/** What the native layer throws or reports for a failed syscall: positive errno, syscall name. */
+export type NativeErrnoError = Error & { errno: number; syscall: string };
+
+/** The native exit watcher of one child (see native/exit_watcher.cc). */
+export interface NativeExitWatcher {
+  kill(signal: number): boolean;
+  ref(): void;
+  unref(): void;
+}
+
+/** A spawn plan in the shape native/spawn_plan.cc reads (see lib/spawn/nativePlan.ts). */
+export interface NativeSpawnPlan {
+  path: Buffer;
+  argv: Buffer[];
+  /** null: the C environment (`environ`) as it is. */
+  envp: Buffer[] | null;
+  cwd: Buffer | null;
+  /** Flat pairs [targetFd, sourceFd, ...] sorted by target; source -1 is /dev/null. */
+  fds: number[];
+  closeFds: boolean;
+  setsid: boolean;
+  /** -1: keep the parent's group. */
+  pgid: number;
+  /** -1: keep the parent's umask. */
+  umask: number;
+  /** Flat triples [resource, soft, hard, ...]; -1 is RLIM_INFINITY. */
+  rlimits: number[];
+  groups: number[] | null;
+  /** -1: unchanged. */
+  uid: number;
+  gid: number;
+  pdeathsig: number;
+  method: 'auto' | 'posix_spawn' | 'vfork' | 'fork';
+  /** Parent fds (child ends of pipes) closed by the native layer right after the start. */
+  closeInParent: number[];
+}
+
+/** What native spawn() returns. */
+export interface NativeSpawned {
+  pid: number;
+  /** -1 where the kernel has no pidfds. */
+  pidfd: number;
+  method: 'posix_spawn' | 'vfork' | 'fork';
+}
+
+export interface NativeSpawnSyncOptions {
+  stdinFd: number;
+  input: Buffer | null;
+  stdoutFd: number;
+  stderrFd: number;
+  timeoutMs: number;
+  maxBuffer: number;
+  killSignal: number;
+}
+
+export interface NativeSpawnSyncResult {
+  pid: number;
+  method: 'posix_spawn' | 'vfork' | 'fork';
+  status: NativeWaitStatus;
+  stdout: Buffer;
+  stderr: Buffer;
+  timedOut: boolean;
+  maxBufferExceeded: boolean;
+}
+
+/** Calls back when an fd is readable (see native/readiness_watcher.cc). */
+export interface NativeReadinessWatcher {
+  close(): void;
+  ref(): void;
+  unref(): void;
+}
+
+/** What one fork of the JavaScript fork took (nanoseconds) and how much heap it re-marked. */
+export interface NativeForkTimings {
+  /** 0 in the child. */
+  pid: number;
+  scanNs: number;
+  allowNs: number;
+  forkNs: number;
+  restoreNs: number;
+  /** MADV_DONTFORK mappings found (and re-marked). */
+  mappings: number;
+  /** The madvise ranges covering them (only holes between the mappings of one range). */
+  ranges: number;
+  bytes: number;
+  /** True when the mapping list of the previous fork was reused (/proc/self/maps unchanged). */
+  scanReused: boolean;
+}
+
+export interface NativeBinding {
+  ReadinessWatcher: new (
+    fd: number,
+    onReadable: (error: NativeErrnoError | null) => void,
+  ) => NativeReadinessWatcher;
+  /** In a forked child: stops every exit/readiness watcher copied from the parent. */
+  detachInheritedWatchers(): number;
+  socketpair(seqpacket: boolean, cloexec: boolean): [number, number];
+  pollReadable(fd: number, timeoutMs: number): boolean;
+  setPdeathsig(signal: number): void;
+  sendFds(socket: number, data: Buffer, fds: number[]): number;
+  recvFds(socket: number, maxBytes: number): { data: Buffer; fds: number[] } | null;
+  peerCredentials(socket: number): { pid: number; uid: number; gid: number };
+  spawn(plan: NativeSpawnPlan): NativeSpawned;
+  spawnSync(plan: NativeSpawnPlan, options: NativeSpawnSyncOptions): NativeSpawnSyncResult;
+  /** RLIMIT_* numbers by name without the prefix (`NOFILE`). */
+  rlimits: Record<string, number>;
+  ExitWatcher: new (
+    pidfd: number,
+    onExit: (error: NativeErrnoError | null, status: NativeWaitStatus | null) => void,
+  ) => NativeExitWatcher;
+  constants: Record<string, number>;
+  fork(): number;
+  jsFork(injectErrno: number): NativeForkTimings;
+  measureFork(mode: 'bare' | 'scan' | 'cached'): NativeForkTimings;
+  continueAt(fn: (() => void) | undefined): void;
+  execve(path: Buffer, argv: Buffer[], envp: Buffer[]): never;
+  execvp(file: Buffer, argv: Buffer[], envp: Buffer[] | undefined): never;
+  exit(code: number): never;
+  kill(pid: number, signal: number): void;
+  pidfdOpen(pid: number, flags: number): number;
+  pidfdSendSignal(pidfd: number, signal: number): void;
+  setsid(): number;
+  setpgid(pid: number, pgid: number): void;
+  getpgid(pid: number): number;
+  getpid(): number;
+  getppid(): number;
+  waitpid(pid: number, flags: number): NativeWaitStatus | null;
+  waitid(idtype: number, id: number, flags: number): NativeWaitStatus | null;
+  pipe(flags: number): [number, number];
+  dup(fd: number, cloexec: boolean): number;
+  dup2(oldFd: number, newFd: number, cloexec: boolean): number;
+  close(fd: number): void;
+  getCloexec(fd: number): boolean;
+  setCloexec(fd: number, on: boolean): void;
+  posixSpawn(
+    path: Buffer,
+    argv: Buffer[],
+    envp: Buffer[],
+    usePath: boolean,
+    options: NativePosixSpawnOptions,
+  ): number;
+}
+
+let loaded: NativeBinding | undefined;
+
+/** True where the addon exists at all (every platform but win32). */
+export const hasNative = process.platform !== 'win32';
+
+/**
+ * The addon, loaded on first use. On win32 there is none: the call named by
+ * `what` throws `ERR_FORKEXEC_UNSUPPORTED_PLATFORM` with `hint`.
+ */
+export function binding(what: string, hint?: string): NativeBinding {
+  if (loaded) return loaded;
+  if (!hasNative) throw unsupportedPlatform(what, hint);
+  // node-gyp-build picks a prebuild that fits, else build/Release.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const load = require('node-gyp-build') as (dir: string) => NativeBinding;
+  loaded = load(join(__dirname, '..'));
+  return loaded;
+}

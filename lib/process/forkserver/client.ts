@@ -1,0 +1,300 @@
+/**
+ * The parent's side of the forkserver: starts the server on first use (or
+ * on `forkserver.start()`), asks it for children, and learns of their exits.
+ *
+ * The control socket is one end of a socketpair that only this process
+ * holds (a forked child of ours closes its copy), so no other process can
+ * talk to the server. Asking for a child waits synchronously, with a bound,
+ * for the server's reply: like Python's forkserver, and so that
+ * `Process.start()` knows the pid at once. Exits arrive on the event loop.
+ */
+import { join } from 'node:path';
+import { atFork } from '../../fork';
+import { forkexecError } from '../../errors';
+import { watchExit, type ExitWatch } from '../../exitWatcher';
+import { binding, type NativeReadinessWatcher } from '../../native';
+import * as posix from '../../posix';
+import { channelFromFd } from '../channel';
+import { childExecArgv } from '../spawnStart';
+import type { ChildExit, StartedChild } from '../startedChild';
+import { childError } from '../taskClient';
+import { MAX_MESSAGE, decodeReply, encode, type Reply } from './protocol';
+
+const SERVER_MAIN = join(__dirname, 'serverMain.js');
+const CONTROL_FD = 3;
+const SIGKILL = 9;
+/** The first request also waits for the server to boot and preload. */
+const REPLY_TIMEOUT_MS = 30_000;
+
+interface ServedChild {
+  pidfd: number;
+  referenced: boolean;
+  settle: (exit: ChildExit) => void;
+}
+
+interface Server {
+  pid: number;
+  control: number;
+  watch: ExitWatch;
+  readiness: NativeReadinessWatcher;
+}
+
+let preload: string[] = [];
+let server: Server | null = null;
+const served = new Map<number, ServedChild>();
+let nextId = 1;
+
+function native() {
+  return binding('the forkserver start method', 'Use the spawn start method instead.');
+}
+
+function errnoCode(error: unknown): string | undefined {
+  return (error as { code?: string } | null)?.code;
+}
+
+/** The modules the server imports before it forks (only before it starts). */
+export function setPreload(modules: string[]): void {
+  preload = [...modules];
+}
+
+export function serverPid(): number | undefined {
+  return server?.pid;
+}
+
+function startServer(): Server {
+  const n = native();
+  const [control, serverEnd] = n.socketpair(true, true);
+  let pid: number;
+  try {
+    const flags = childExecArgv().filter((a) => !/^--(no-)?single[-_]threaded/.test(a));
+    pid = posix.posixSpawn(
+      process.execPath,
+      [
+        process.execPath,
+        '--single-threaded',
+        ...flags,
+        SERVER_MAIN,
+        JSON.stringify({ preload, parentPid: process.pid }),
+      ],
+      {
+        fileActions: [
+          { action: 'dup2', fd: serverEnd, newFd: CONTROL_FD },
+          { action: 'closefrom', fd: CONTROL_FD + 1 },
+        ],
+        setsigdef: ['SIGPIPE'],
+      },
+    );
+  } catch (error) {
+    posix.close(control);
+    throw error;
+  } finally {
+    posix.close(serverEnd);
+  }
+  const watch = watchExit(pid);
+  watch.unref();
+  const readiness = new n.ReadinessWatcher(control, () => {
+    drain();
+  });
+  readiness.unref();
+  const started: Server = { pid, control, watch, readiness };
+  void watch.exited.then(() => {
+    if (server === started) serverGone();
+  });
+  return started;
+}
+
+/** The server died or was stopped: its children die with it (pdeathsig); settle them. */
+function serverGone(): void {
+  const gone = server;
+  server = null;
+  if (gone) {
+    gone.readiness.close();
+    posix.close(gone.control);
+  }
+  for (const [pid, child] of served) {
+    try {
+      posix.pidfdSendSignal(child.pidfd, SIGKILL);
+    } catch {
+      // already gone
+    }
+    posix.close(child.pidfd);
+    child.settle({ exitCode: null, signal: 'SIGKILL' });
+    served.delete(pid);
+  }
+}
+
+function updateRef(): void {
+  if (!server) return;
+  // Exits must be able to arrive while someone waits for one.
+  const wanted = [...served.values()].some((c) => c.referenced);
+  if (wanted) server.readiness.ref();
+  else server.readiness.unref();
+}
+
+function dispatch(message: Reply, fds: number[]): void {
+  if (message.type === 'exit') {
+    const child = served.get(message.pid);
+    if (!child) return;
+    served.delete(message.pid);
+    posix.close(child.pidfd);
+    child.settle({ exitCode: message.exitCode, signal: message.signal });
+    updateRef();
+    return;
+  }
+  // A reply nobody waits for (its request timed out): do not leave the child running.
+  for (const fd of fds) {
+    try {
+      posix.pidfdSendSignal(fd, SIGKILL);
+    } catch {
+      // not a pidfd, or already gone
+    }
+    posix.close(fd);
+  }
+}
+
+/** Reads what the server sent, without blocking. */
+function drain(): void {
+  while (server) {
+    const message = native().recvFds(server.control, MAX_MESSAGE);
+    if (message === null) return;
+    if (message.data.length === 0) {
+      serverGone();
+      return;
+    }
+    dispatch(decodeReply(message.data), message.fds);
+  }
+}
+
+function waitReply(control: number, id: number): { reply: Reply; fds: number[] } {
+  const n = native();
+  const deadline = Date.now() + REPLY_TIMEOUT_MS;
+  for (;;) {
+    const left = deadline - Date.now();
+    if (left <= 0 || !n.pollReadable(control, left)) {
+      // A server that does not answer is of no use: the next request starts a new one.
+      if (server) posix.kill(server.pid, 'SIGKILL');
+      throw forkexecError(
+        'ERR_FORKSERVER_TIMEOUT',
+        `The forkserver did not answer within ${REPLY_TIMEOUT_MS} ms`,
+      );
+    }
+    const message = n.recvFds(control, MAX_MESSAGE);
+    if (message === null) continue;
+    if (message.data.length === 0) {
+      serverGone();
+      throw forkexecError('ERR_FORKSERVER_DIED', 'The forkserver exited before it answered');
+    }
+    const reply = decodeReply(message.data);
+    if (reply.type !== 'exit' && reply.id === id) return { reply, fds: message.fds };
+    dispatch(reply, message.fds);
+  }
+}
+
+function send(channelFd: number, id: number): Server {
+  for (let attempt = 0; ; attempt++) {
+    server ??= startServer();
+    try {
+      native().sendFds(server.control, encode({ type: 'fork', id }), [channelFd]);
+      return server;
+    } catch (error) {
+      // A server that was killed: start another, once.
+      if (attempt === 0 && ['EPIPE', 'ECONNRESET', 'ENOTCONN'].includes(errnoCode(error) ?? '')) {
+        posix.kill(server.pid, 'SIGKILL');
+        serverGone();
+        continue;
+      }
+      throw error;
+    }
+  }
+}
+
+/** Asks the server for a child that serves tasks; the server is started if needed. */
+export function forkserverStart(): StartedChild {
+  const n = native();
+  const [parentEnd, childEnd] = n.socketpair(false, true);
+  const id = nextId++;
+  let answer: { reply: Reply; fds: number[] };
+  try {
+    const current = send(childEnd, id);
+    posix.close(childEnd);
+    answer = waitReply(current.control, id);
+  } catch (error) {
+    posix.close(parentEnd);
+    try {
+      posix.close(childEnd);
+    } catch {
+      // closed after sending
+    }
+    throw error;
+  }
+  const { reply, fds } = answer;
+  if (reply.type === 'failed') {
+    posix.close(parentEnd);
+    throw childError(reply.error, 0);
+  }
+  if (reply.type !== 'forked' || fds[0] === undefined) {
+    posix.close(parentEnd);
+    throw forkexecError('ERR_FORKSERVER_PROTOCOL', 'The forkserver sent an unexpected reply');
+  }
+  const pidfd = fds[0];
+  const pid = reply.pid;
+  const child: ServedChild = { pidfd, referenced: true, settle: () => undefined };
+  const exited = new Promise<ChildExit>((resolve) => (child.settle = resolve));
+  served.set(pid, child);
+  updateRef();
+  const channel = channelFromFd(parentEnd);
+  return {
+    pid,
+    channel,
+    exited,
+    kill: (signal) => {
+      if (!served.has(pid)) return false;
+      try {
+        posix.pidfdSendSignal(pidfd, signal);
+        return true;
+      } catch (error) {
+        if (errnoCode(error) === 'ESRCH') return false;
+        throw error;
+      }
+    },
+    setRef: (on) => {
+      child.referenced = on;
+      if (on) channel.ref();
+      else channel.unref();
+      updateRef();
+    },
+  };
+}
+
+/** Starts the server now (with `preload` imported before it forks). */
+export function startForkserver(): void {
+  server ??= startServer();
+}
+
+/** Closes the control socket; the server kills its children and exits. */
+export async function stopForkserver(): Promise<void> {
+  const current = server;
+  if (!current) return;
+  current.watch.ref();
+  posix.close(current.control);
+  current.readiness.close();
+  server = null;
+  await current.watch.exited;
+  for (const [pid, child] of served) {
+    posix.close(child.pidfd);
+    child.settle({ exitCode: null, signal: 'SIGKILL' });
+    served.delete(pid);
+  }
+}
+
+// A forked child of ours has copies of the control socket and the pidfds:
+// it must not talk to our server or signal our children. It starts its own
+// server if it needs one.
+atFork({
+  afterInChild: () => {
+    if (server) posix.close(server.control);
+    server = null;
+    for (const child of served.values()) posix.close(child.pidfd);
+    served.clear();
+  },
+});

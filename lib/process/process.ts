@@ -1,0 +1,119 @@
+/**
+ * `Process`: one child that runs one target, like Python's
+ * multiprocessing.Process, started by the start method of your choice.
+ */
+import { invalidArgType, forkexecError } from '../errors';
+import { signalNumber, type Signal } from '../signals';
+import { validateOptions } from '../validate';
+import { defaultStartMethod, startMethodImpl, type StartMethod } from './startMethod';
+import type { ChildExit, StartedChild } from './startedChild';
+import { childError, checkSerializable, diedError, targetSpec } from './taskClient';
+import { validateTarget, type Target } from './target';
+import type { ResultMessage, TaskMessage } from './taskRunner';
+
+/** Options of {@link Process}. */
+export interface ProcessOptions {
+  /** What the child runs: a function (`fork` only) or `{ module, export }`. */
+  target: Target;
+  /** Arguments for the target; they cross the boundary with v8.serialize. */
+  args?: unknown[];
+  /** How the child starts (default: `'forkserver'` on POSIX, `'spawn'` on win32). */
+  startMethod?: StartMethod;
+  /** The child's environment (`spawn` only; default `process.env`). */
+  env?: Record<string, string | undefined>;
+  /** The child's working directory (`spawn` only). */
+  cwd?: string;
+}
+
+export class Process<T = unknown> {
+  readonly startMethod: StartMethod;
+  private readonly options: ProcessOptions;
+  private child: StartedChild | undefined;
+  private outcome: Promise<T> | undefined;
+  private exit: ChildExit | undefined;
+
+  constructor(options: ProcessOptions) {
+    const opts = validateOptions<ProcessOptions>(options, 'options');
+    validateTarget(opts.target, 'options.target');
+    if (opts.args !== undefined && !Array.isArray(opts.args)) {
+      throw invalidArgType('options.args', 'an instance of Array', opts.args);
+    }
+    this.startMethod = startMethodImpl(
+      opts.startMethod ?? defaultStartMethod(),
+      'options.startMethod',
+    ).name;
+    this.options = opts as ProcessOptions;
+  }
+
+  /** The child's pid once started. */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** The child's exit code once it has exited normally, else null. */
+  get exitCode(): number | null {
+    return this.exit?.exitCode ?? null;
+  }
+
+  /** The name of the signal that ended the child, else null. */
+  get signalCode(): string | null {
+    return this.exit?.signal ?? null;
+  }
+
+  /** Starts the child. Throws (before any process exists) on a target or arguments it cannot carry. */
+  start(): this {
+    if (this.child)
+      throw forkexecError('ERR_FORKEXEC_ALREADY_STARTED', 'This Process was already started');
+    const impl = startMethodImpl(this.startMethod);
+    const target = targetSpec(this.options.target, impl);
+    const args = this.options.args ?? [];
+    checkSerializable(args);
+    const child = impl.start({
+      ...(this.options.env === undefined ? {} : { env: this.options.env }),
+      ...(this.options.cwd === undefined ? {} : { cwd: this.options.cwd }),
+    });
+    this.child = child;
+    this.outcome = this.collect(child);
+    // join() may come later: an unobserved failure is not an unhandled rejection.
+    this.outcome.catch(() => undefined);
+    child.channel.send({ type: 'task', id: 1, target, args } satisfies TaskMessage);
+    return this;
+  }
+
+  /** Waits for the child's result (and its exit). Rejects with the child's error, or if it died. */
+  join(): Promise<T> {
+    if (!this.outcome)
+      return Promise.reject(
+        forkexecError('ERR_FORKEXEC_NOT_STARTED', 'Call start() before join()'),
+      );
+    return this.outcome;
+  }
+
+  /** `start()` then `join()`. */
+  run(): Promise<T> {
+    return this.start().join();
+  }
+
+  /** Signals the child; false when it was not started or is already gone. */
+  kill(signal: Signal = 'SIGTERM'): boolean {
+    const number = signalNumber(signal, 'signal');
+    return this.child?.kill(number) ?? false;
+  }
+
+  private async collect(child: StartedChild): Promise<T> {
+    const result = await new Promise<ResultMessage | null>((resolve) => {
+      child.channel.once('message', (message: ResultMessage) => {
+        resolve(message);
+      });
+      child.channel.once('close', () => {
+        resolve(null);
+      });
+    });
+    child.channel.close();
+    this.exit = await child.exited;
+    await child.channel.whenClosed;
+    if (result === null) throw diedError(child.pid, this.exit);
+    if (!result.ok) throw childError(result.error, child.pid);
+    return result.value as T;
+  }
+}

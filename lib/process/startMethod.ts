@@ -1,0 +1,62 @@
+/**
+ * The start methods, as Python's multiprocessing has them: how a child that
+ * runs JavaScript comes to exist.
+ *
+ * - `fork`: a copy of this process (closures and all state available).
+ * - `forkserver`: a copy of a small, clean server process started once.
+ * - `spawn`: a fresh node that imports the target's module.
+ */
+import { invalidArgValue, unsupportedPlatform } from '../errors';
+import { forkStart } from './forkStart';
+import { forkserverStart } from './forkserver/client';
+import { spawnStart } from './spawnStart';
+import type { ChildOptions, StartedChild } from './startedChild';
+
+export type StartMethod = 'fork' | 'forkserver' | 'spawn';
+
+export interface StartMethodImpl {
+  name: StartMethod;
+  /** Whether its children can run a function target (they are copies of this process). */
+  carriesFunctions: boolean;
+  start(options: ChildOptions): StartedChild;
+}
+
+const implementations = new Map<StartMethod, StartMethodImpl>([
+  ['fork', { name: 'fork', carriesFunctions: true, start: forkStart }],
+  ['forkserver', { name: 'forkserver', carriesFunctions: false, start: forkserverStart }],
+  ['spawn', { name: 'spawn', carriesFunctions: false, start: spawnStart }],
+]);
+
+/** The start methods this platform has: `['fork', 'forkserver', 'spawn']` on Linux, `['spawn']` on win32. */
+export function getStartMethods(): StartMethod[] {
+  return process.platform === 'win32' ? ['spawn'] : ['fork', 'forkserver', 'spawn'];
+}
+
+/** The default: `forkserver` on POSIX (safe and fast, as in Python 3.14), `spawn` on win32. */
+export function defaultStartMethod(): StartMethod {
+  return process.platform === 'win32' ? 'spawn' : 'forkserver';
+}
+
+/** The implementation of a start method, or a clear error for an unknown or unavailable one. */
+export function startMethodImpl(value: unknown, name = 'startMethod'): StartMethodImpl {
+  const available = getStartMethods();
+  const all: readonly string[] = ['fork', 'forkserver', 'spawn'];
+  if (typeof value !== 'string' || !all.includes(value)) {
+    throw invalidArgValue(
+      name,
+      value,
+      `must be one of the start methods available here: ${available.join(', ')}`,
+    );
+  }
+  const method = value as StartMethod;
+  if (!available.includes(method)) {
+    throw unsupportedPlatform(
+      `The '${method}' start method`,
+      `Available here: ${available.join(', ')}.`,
+    );
+  }
+  const impl = implementations.get(method);
+  if (!impl)
+    throw unsupportedPlatform(`The '${method}' start method`, 'It is not built into this version.');
+  return impl;
+}

@@ -1,0 +1,25 @@
+/** A child started by some start method, as Process and Pool see it. */
+import type { Channel } from './channel';
+
+/** How a child ended. */
+export interface ChildExit {
+  exitCode: number | null;
+  signal: string | null;
+}
+
+export interface StartedChild {
+  pid: number;
+  channel: Channel;
+  /** Settles when the child has exited (and, where we are its parent, been reaped). */
+  exited: Promise<ChildExit>;
+  /** Signals the child (by number); false when it is already gone. */
+  kill(signal: number): boolean;
+  /** Whether the child keeps the event loop alive (default: yes). */
+  setRef(on: boolean): void;
+}
+
+/** Options every start method honours. */
+export interface ChildOptions {
+  env?: Record<string, string | undefined>;
+  cwd?: string;
+}

@@ -1,0 +1,109 @@
+/**
+ * The two ways a spawn fails: the child could not be started (a system
+ * error: `code`, `errno`, `syscall`, `path`, `spawnargs`), or it ran and
+ * failed (a {@link SubprocessError}).
+ */
+import { systemError, type SystemError } from '../errors';
+
+/** A start that failed: a Node-style system error that also names the arguments. */
+export interface SpawnError extends SystemError {
+  /** The arguments after the file, as Node's child_process reports them. */
+  spawnargs: string[];
+}
+
+/** Adds `spawnargs` to a system error of the start. */
+export function spawnError(error: SystemError, spawnargs: string[]): SpawnError {
+  const e = error as SpawnError;
+  e.spawnargs = spawnargs;
+  return e;
+}
+
+/** The native layer's failure (positive errno, syscall) as a Node-style error. */
+export function nativeSpawnError(
+  error: unknown,
+  details: { file: string; cwd: string | undefined; spawnargs: string[] },
+): Error {
+  const { errno, syscall } = error as { errno?: unknown; syscall?: unknown };
+  if (typeof errno !== 'number' || typeof syscall !== 'string') return error as Error;
+  const path = syscall === 'chdir' && details.cwd !== undefined ? details.cwd : details.file;
+  return spawnError(systemError(errno, syscall, { path }), details.spawnargs);
+}
+
+/** What a finished child gave. */
+export interface SubprocessResult<T = string | Buffer> {
+  /** The exit code, or `null` when a signal ended the child. */
+  exitCode: number | null;
+  /** The name of the signal that ended the child, or `null`. */
+  signal: string | null;
+  /** Collected stdout (when it was a pipe), decoded per `encoding`. */
+  stdout: T | undefined;
+  stderr: T | undefined;
+  /** From the start to the exit. */
+  durationMs: number;
+  pid: number;
+  /** The file and arguments joined by spaces (for messages, not for a shell). */
+  command: string;
+  /** The start method that ran: 'posix_spawn', 'vfork' or 'fork'. */
+  method: 'posix_spawn' | 'vfork' | 'fork';
+  /** True when `timeout` killed the child. */
+  timedOut: boolean;
+  /** True when the AbortSignal killed the child. */
+  isCanceled: boolean;
+  /** True when an output stream went past `maxBuffer` (it is truncated there). */
+  maxBufferExceeded: boolean;
+}
+
+function reason(
+  result: SubprocessResult<unknown>,
+  timeout: number,
+): { code: string | undefined; text: string } {
+  if (result.timedOut)
+    return { code: 'ETIMEDOUT', text: `timed out after ${timeout} milliseconds` };
+  if (result.isCanceled) return { code: 'ABORT_ERR', text: 'was canceled' };
+  if (result.maxBufferExceeded) {
+    return { code: 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER', text: 'went past maxBuffer' };
+  }
+  if (result.signal !== null) return { code: undefined, text: `was killed by ${result.signal}` };
+  return { code: undefined, text: `failed with exit code ${result.exitCode ?? '?'}` };
+}
+
+/** A child that ran and did not succeed: non-zero exit, a signal, a timeout, an abort, maxBuffer. */
+export class SubprocessError<T = string | Buffer> extends Error implements SubprocessResult<T> {
+  code: string | undefined;
+  exitCode: number | null;
+  signal: string | null;
+  stdout: T | undefined;
+  stderr: T | undefined;
+  durationMs: number;
+  pid: number;
+  command: string;
+  method: 'posix_spawn' | 'vfork' | 'fork';
+  timedOut: boolean;
+  isCanceled: boolean;
+  maxBufferExceeded: boolean;
+
+  constructor(result: SubprocessResult<T>, timeout = 0) {
+    const { code, text } = reason(result, timeout);
+    super(`Command ${text}: ${result.command}`);
+    this.name = 'SubprocessError';
+    this.code = code;
+    this.exitCode = result.exitCode;
+    this.signal = result.signal;
+    this.stdout = result.stdout;
+    this.stderr = result.stderr;
+    this.durationMs = result.durationMs;
+    this.pid = result.pid;
+    this.command = result.command;
+    this.method = result.method;
+    this.timedOut = result.timedOut;
+    this.isCanceled = result.isCanceled;
+    this.maxBufferExceeded = result.maxBufferExceeded;
+  }
+}
+
+/** True when the result is a success (exit 0, nothing killed it). */
+export function succeeded(result: SubprocessResult<unknown>): boolean {
+  return (
+    result.exitCode === 0 && !result.timedOut && !result.isCanceled && !result.maxBufferExceeded
+  );
+}

@@ -1,0 +1,45 @@
+/**
+ * spawn(): start an executable the safe way. No JavaScript runs in the
+ * child; between fork and exec only the async-signal-safe C of
+ * native/child_path.c runs (or glibc's posix_spawn, when it can express the
+ * plan).
+ */
+import { Subprocess } from './subprocess';
+import { prepare, splitArguments } from './prepare';
+import type { SpawnOptions } from './options';
+
+type Args = readonly (string | Buffer)[];
+type BufferOutput = SpawnOptions & { encoding: 'buffer' };
+type TextOutput = SpawnOptions & { encoding?: BufferEncoding };
+
+/**
+ * Starts `file` with `args`. Argument and option errors throw at once;
+ * a start that fails (ENOENT, EACCES, EBADF, a failing chdir / setuid /
+ * execve in the child) makes the returned Subprocess reject. The collected
+ * output is a string, or a Buffer with `encoding: 'buffer'`.
+ */
+export function spawn(file: string | Buffer, args: Args, options: BufferOutput): Subprocess<Buffer>;
+export function spawn(file: string | Buffer, options: BufferOutput): Subprocess<Buffer>;
+export function spawn(
+  file: string | Buffer,
+  args?: Args | TextOutput,
+  options?: TextOutput,
+): Subprocess<string>;
+export function spawn(
+  file: string | Buffer,
+  args?: Args | SpawnOptions,
+  options?: SpawnOptions,
+): Subprocess;
+export function spawn(
+  file: string | Buffer,
+  args?: Args | SpawnOptions,
+  options?: SpawnOptions,
+): Subprocess {
+  const split = splitArguments(args, options);
+  return new Subprocess(prepare(file, split.args, split.options));
+}
+
+export { Subprocess } from './subprocess';
+export { spawnSync } from './spawnSync';
+export { SubprocessError, type SubprocessResult, type SpawnError } from './error';
+export type { SpawnOptions, SpawnMethod, StdioEntry, RlimitValue, StreamWithFd } from './options';

@@ -1,0 +1,364 @@
+/**
+ * The options of spawn() and spawnSync(): their types, their defaults and
+ * their validation. Everything that is only a matter of the arguments'
+ * shape throws here, synchronously, with Node's codes; checks that ask the
+ * kernel (is the fd open, does the cwd exist) belong to fdPlan.ts and
+ * resolve.ts.
+ */
+import type { Readable, Writable } from 'node:stream';
+import { invalidArgType, invalidArgValue } from '../errors';
+import { toCString, toEnvp, currentEnvp, type Environment } from '../cstrings';
+import { signalNumber, type Signal } from '../signals';
+import {
+  own,
+  rejectUnknownKeys,
+  validateArray,
+  validateBoolean,
+  validateInteger,
+  validateOptions,
+} from '../validate';
+import { isMainThread } from 'node:worker_threads';
+import { binding } from '../native';
+
+const INT32_MAX = 2 ** 31 - 1;
+const UINT32_LIMIT = 2 ** 32 - 2; // (uid_t)-1 means "unchanged" to the kernel
+
+/** How the child is started: see README, "Start methods". */
+export type SpawnMethod = 'auto' | 'posix_spawn' | 'vfork' | 'fork';
+
+/** A stream that owns an fd (process.stdout, fs streams, net sockets). */
+export type StreamWithFd = (Readable | Writable) & { fd?: number };
+
+/** One slot of `stdio`. */
+export type StdioEntry = 'pipe' | 'inherit' | 'ignore' | number | StreamWithFd;
+
+/** A resource limit: one number for soft and hard, or both. `Infinity` is RLIM_INFINITY. */
+export type RlimitValue = number | readonly [number, number] | { soft: number; hard: number };
+
+/** Options of {@link spawn} and {@link spawnSync}. */
+export interface SpawnOptions {
+  /** The child's working directory (default: the parent's). */
+  cwd?: string | Buffer | URL;
+  /** The child's environment (default: `process.env`). Its `PATH` is the one searched. */
+  env?: Environment;
+  /** `argv[0]` for the child (default: `file` as given). */
+  argv0?: string | Buffer;
+  /** Child fds 0, 1, 2 (and more): `'pipe'` (default), `'inherit'`, `'ignore'`, an fd, a stream with an fd. */
+  stdio?: 'pipe' | 'inherit' | 'ignore' | readonly StdioEntry[];
+  /** Extra child fds: `{ 3: parentFd }`. */
+  fds?: Readonly<Record<number, number | StreamWithFd>>;
+  /** Close every fd that `stdio` / `fds` do not name (default `true`). */
+  closeFds?: boolean;
+  /** The child leads a new session. */
+  setsid?: boolean;
+  /** Process group: 0 makes a new group led by the child, > 0 joins that group. */
+  pgid?: number;
+  uid?: number;
+  gid?: number;
+  /** Supplementary groups (default with `uid`: none). */
+  groups?: readonly number[];
+  umask?: number;
+  /** Resource limits by name (`nofile`, `core`, ...): a number, `[soft, hard]` or `{ soft, hard }`. */
+  rlimits?: Readonly<Record<string, RlimitValue>>;
+  /** Signal the child gets when the parent dies (Linux PR_SET_PDEATHSIG). */
+  pdeathsig?: Signal;
+  /** Force a start method (default `'auto'`). */
+  method?: SpawnMethod;
+  /** Kill the child after this many milliseconds (0: never). */
+  timeout?: number;
+  /** Kill the child when aborted. */
+  signal?: AbortSignal;
+  /** The signal used by `timeout`, `signal` and `maxBuffer` (default `'SIGTERM'`). */
+  killSignal?: Signal;
+  /** Written to the child's stdin, which is then closed. */
+  input?: string | Buffer | Uint8Array;
+  /** How collected output is returned: a Buffer encoding, or `'buffer'` (default `'utf8'`). */
+  encoding?: BufferEncoding | 'buffer';
+  /** Most bytes collected per stream; beyond it the child is killed (default 100 MiB). */
+  maxBuffer?: number;
+  /** `false`: resolve (never reject) when the child fails. */
+  reject?: boolean;
+}
+
+const OPTION_KEYS = [
+  'cwd',
+  'env',
+  'argv0',
+  'stdio',
+  'fds',
+  'closeFds',
+  'setsid',
+  'pgid',
+  'uid',
+  'gid',
+  'groups',
+  'umask',
+  'rlimits',
+  'pdeathsig',
+  'method',
+  'timeout',
+  'signal',
+  'killSignal',
+  'input',
+  'encoding',
+  'maxBuffer',
+  'reject',
+] as const;
+
+const METHODS: readonly SpawnMethod[] = ['auto', 'posix_spawn', 'vfork', 'fork'];
+
+/** A stdio slot after validation: a word, or a parent fd. */
+export type StdioSlot = 'pipe' | 'inherit' | 'ignore' | { fd: number };
+
+/** The options, checked, with defaults filled in. */
+export interface CheckedOptions {
+  cwd: Buffer | null;
+  cwdText: string | undefined;
+  /** null: the process environment itself (`environ`), which is process.env on the main thread. */
+  envp: Buffer[] | null;
+  envPath: string | undefined;
+  argv0: Buffer | undefined;
+  stdio: StdioSlot[];
+  fds: { target: number; source: number }[];
+  closeFds: boolean;
+  setsid: boolean;
+  pgid: number;
+  uid: number;
+  gid: number;
+  groups: number[] | null;
+  umask: number;
+  rlimits: number[];
+  pdeathsig: number;
+  method: SpawnMethod;
+  timeout: number;
+  signal: AbortSignal | undefined;
+  killSignal: number;
+  input: Buffer | undefined;
+  encoding: BufferEncoding | 'buffer';
+  maxBuffer: number;
+  reject: boolean;
+}
+
+function fdOfStream(value: unknown): number | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  const direct = (value as { fd?: unknown }).fd;
+  if (typeof direct === 'number') return direct;
+  const handle = (value as { _handle?: { fd?: unknown } | null })._handle;
+  if (handle && typeof handle.fd === 'number' && handle.fd >= 0) return handle.fd;
+  return undefined;
+}
+
+function fdSource(value: unknown, name: string): number {
+  if (typeof value === 'number') return validateInteger(value, name, 0, INT32_MAX);
+  const fd = fdOfStream(value);
+  if (fd === undefined)
+    throw invalidArgType(name, 'an fd number or a stream that has an fd', value);
+  return validateInteger(fd, `${name}.fd`, 0, INT32_MAX);
+}
+
+function stdioSlot(value: unknown, name: string): StdioSlot {
+  if (value === 'pipe' || value === 'inherit' || value === 'ignore') return value;
+  if (value === null || value === undefined) return 'ignore';
+  if (typeof value === 'string') {
+    throw invalidArgValue(name, value, "must be 'pipe', 'inherit', 'ignore', an fd or a stream");
+  }
+  return { fd: fdSource(value, name) };
+}
+
+function checkStdio(value: unknown, hasInput: boolean): StdioSlot[] {
+  let slots: StdioSlot[];
+  if (value === undefined) slots = ['pipe', 'pipe', 'pipe'];
+  else if (typeof value === 'string') {
+    const slot = stdioSlot(value, 'options.stdio');
+    slots = [slot, slot, slot];
+  } else {
+    const list = validateArray(value, 'options.stdio');
+    slots = list.map((entry, i) => stdioSlot(entry, `options.stdio[${i}]`));
+    // Slots 0-2 that are not given are pipes, as in Node.
+    while (slots.length < 3) slots.push('pipe');
+  }
+  if (hasInput && slots[0] !== 'pipe') {
+    throw invalidArgValue(
+      'options.stdio[0]',
+      slots[0],
+      "must be 'pipe' when options.input is given",
+    );
+  }
+  return slots;
+}
+
+function checkFds(value: unknown, stdioCount: number): { target: number; source: number }[] {
+  if (value === undefined) return [];
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw invalidArgType('options.fds', 'of type object', value);
+  }
+  const out: { target: number; source: number }[] = [];
+  for (const key of Object.keys(value)) {
+    const target = Number(key);
+    if (!/^\d+$/.test(key) || target > INT32_MAX) {
+      throw invalidArgValue('options.fds', key, 'must have fd numbers as keys');
+    }
+    if (target < stdioCount) {
+      throw invalidArgValue(
+        `options.fds.${key}`,
+        target,
+        'names an fd that options.stdio already sets',
+      );
+    }
+    out.push({
+      target,
+      source: fdSource((value as Record<string, unknown>)[key], `options.fds.${key}`),
+    });
+  }
+  return out;
+}
+
+function checkId(value: unknown, name: string): number {
+  if (value === undefined) return -1;
+  return validateInteger(value, name, 0, UINT32_LIMIT);
+}
+
+function rlimitNumber(value: unknown, name: string): number {
+  if (value === Infinity) return -1;
+  return validateInteger(value, name, 0, Number.MAX_SAFE_INTEGER);
+}
+
+function checkRlimits(value: unknown): number[] {
+  if (value === undefined) return [];
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw invalidArgType('options.rlimits', 'of type object', value);
+  }
+  const known = binding('spawn').rlimits;
+  const out: number[] = [];
+  for (const key of Object.keys(value)) {
+    const name = `options.rlimits.${key}`;
+    const resource = known[key.toUpperCase().replace(/^RLIMIT_/, '')];
+    if (resource === undefined) {
+      throw invalidArgValue(
+        name,
+        key,
+        `is not a known resource (known: ${Object.keys(known).join(', ').toLowerCase()})`,
+      );
+    }
+    const limit: unknown = (value as Record<string, unknown>)[key];
+    let soft: number;
+    let hard: number;
+    if (Array.isArray(limit)) {
+      if (limit.length !== 2) throw invalidArgValue(name, limit, 'must be [soft, hard]');
+      soft = rlimitNumber(limit[0], `${name}[0]`);
+      hard = rlimitNumber(limit[1], `${name}[1]`);
+    } else if (limit !== null && typeof limit === 'object') {
+      soft = rlimitNumber((limit as { soft?: unknown }).soft, `${name}.soft`);
+      hard = rlimitNumber((limit as { hard?: unknown }).hard, `${name}.hard`);
+    } else {
+      soft = hard = rlimitNumber(limit, name);
+    }
+    out.push(resource, soft, hard);
+  }
+  return out;
+}
+
+function checkInput(value: unknown): Buffer | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'string') return Buffer.from(value, 'utf8');
+  if (Buffer.isBuffer(value)) return value;
+  if (value instanceof Uint8Array)
+    return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+  throw invalidArgType(
+    'options.input',
+    'of type string or an instance of Buffer or Uint8Array',
+    value,
+  );
+}
+
+function checkEncoding(value: unknown): BufferEncoding | 'buffer' {
+  if (value === undefined) return 'utf8';
+  if (value === 'buffer') return value;
+  if (typeof value === 'string' && Buffer.isEncoding(value)) return value;
+  throw invalidArgValue('options.encoding', value, "must be a Buffer encoding or 'buffer'");
+}
+
+function checkCwd(value: unknown): { cwd: Buffer | null; text: string | undefined } {
+  if (value === undefined) return { cwd: null, text: undefined };
+  if (value instanceof URL) {
+    if (value.protocol !== 'file:')
+      throw invalidArgValue('options.cwd', value.href, 'must be a file: URL');
+    const path = decodeURIComponent(value.pathname);
+    return { cwd: toCString(path, 'options.cwd'), text: path };
+  }
+  const bytes = toCString(value, 'options.cwd');
+  if (bytes.length === 0) throw invalidArgValue('options.cwd', value, 'must be a non-empty path');
+  return { cwd: bytes, text: bytes.toString('utf8') };
+}
+
+function envPathOf(env: unknown): string | undefined {
+  if (env === undefined) return process.env.PATH;
+  const path = (env as Record<string, unknown>).PATH;
+  if (typeof path === 'string') return path;
+  if (Buffer.isBuffer(path)) return path.toString('utf8');
+  return undefined;
+}
+
+/**
+ * On the main thread process.env is the C environment (Node's setter calls
+ * setenv), so the child can take `environ` as it is: no copy per spawn.
+ * A Worker's process.env is its own copy and must be converted.
+ */
+function defaultEnvp(): Buffer[] | null {
+  return isMainThread ? null : currentEnvp();
+}
+
+/** Checks every option; throws TypeError / RangeError with Node's codes. */
+export function checkOptions(options: unknown): CheckedOptions {
+  const opts = validateOptions<SpawnOptions>(options, 'options');
+  rejectUnknownKeys(opts, OPTION_KEYS, 'options');
+  const input = checkInput(own(opts, 'input'));
+  const stdio = checkStdio(own(opts, 'stdio'), input !== undefined);
+  const env = own(opts, 'env');
+  const { cwd, text } = checkCwd(own(opts, 'cwd'));
+  const argv0 = own(opts, 'argv0');
+  const groups = own(opts, 'groups');
+  const pgid = own(opts, 'pgid');
+  const umask = own(opts, 'umask');
+  const pdeathsig = own(opts, 'pdeathsig');
+  const method = own(opts, 'method') ?? 'auto';
+  if (!METHODS.includes(method)) {
+    throw invalidArgValue('options.method', method, `must be one of ${METHODS.join(', ')}`);
+  }
+  const signal = own(opts, 'signal');
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw invalidArgType('options.signal', 'an instance of AbortSignal', signal);
+  }
+  const maxBuffer = own(opts, 'maxBuffer') ?? 100 * 1024 * 1024;
+  if (maxBuffer !== Infinity)
+    validateInteger(maxBuffer, 'options.maxBuffer', 0, Number.MAX_SAFE_INTEGER);
+  return {
+    cwd,
+    cwdText: text,
+    envp: env === undefined ? defaultEnvp() : toEnvp(env, 'options.env'),
+    envPath: envPathOf(env),
+    argv0: argv0 === undefined ? undefined : toCString(argv0, 'options.argv0'),
+    stdio,
+    fds: checkFds(own(opts, 'fds'), stdio.length),
+    closeFds: validateBoolean(own(opts, 'closeFds') ?? true, 'options.closeFds'),
+    setsid: validateBoolean(own(opts, 'setsid') ?? false, 'options.setsid'),
+    pgid: pgid === undefined ? -1 : validateInteger(pgid, 'options.pgid', 0, INT32_MAX),
+    uid: checkId(own(opts, 'uid'), 'options.uid'),
+    gid: checkId(own(opts, 'gid'), 'options.gid'),
+    groups:
+      groups === undefined
+        ? null
+        : validateArray(groups, 'options.groups').map((g, i) => checkId(g, `options.groups[${i}]`)),
+    umask: umask === undefined ? -1 : validateInteger(umask, 'options.umask', 0, 0o777),
+    rlimits: checkRlimits(own(opts, 'rlimits')),
+    pdeathsig: pdeathsig === undefined ? 0 : signalNumber(pdeathsig, 'options.pdeathsig'),
+    method,
+    timeout: validateInteger(own(opts, 'timeout') ?? 0, 'options.timeout', 0, INT32_MAX),
+    signal,
+    killSignal: signalNumber(own(opts, 'killSignal') ?? 'SIGTERM', 'options.killSignal'),
+    input,
+    encoding: checkEncoding(own(opts, 'encoding')),
+    maxBuffer,
+    reject: validateBoolean(own(opts, 'reject') ?? true, 'options.reject'),
+  };
+}

@@ -1,0 +1,94 @@
+/**
+ * spawnSync(): the same plan, run to completion in one native call that
+ * polls the pipes and the child's pidfd (no thread, no waitpid(-1)), so a
+ * child that fills a pipe can never block it.
+ */
+import { binding } from '../native';
+import { decodeWaitStatus } from '../posix/wait';
+import { SubprocessError, succeeded, nativeSpawnError, type SubprocessResult } from './error';
+import { discardFdPlan, makeReady, prepare, splitArguments } from './prepare';
+import type { SpawnOptions } from './options';
+
+/**
+ * Runs `file` to completion. Returns the {@link SubprocessResult}; throws a
+ * {@link SubprocessError} when it did not succeed (unless `reject: false`),
+ * and a system error when it could not start. The AbortSignal is only
+ * checked before the start: nothing else can run while this waits.
+ */
+export function spawnSync(
+  file: string | Buffer,
+  args: readonly (string | Buffer)[],
+  options: SpawnOptions & { encoding: 'buffer' },
+): SubprocessResult<Buffer>;
+export function spawnSync(
+  file: string | Buffer,
+  options: SpawnOptions & { encoding: 'buffer' },
+): SubprocessResult<Buffer>;
+export function spawnSync(
+  file: string | Buffer,
+  args?: readonly (string | Buffer)[] | (SpawnOptions & { encoding?: BufferEncoding }),
+  options?: SpawnOptions & { encoding?: BufferEncoding },
+): SubprocessResult<string>;
+export function spawnSync(
+  file: string | Buffer,
+  args?: readonly (string | Buffer)[] | SpawnOptions,
+  options?: SpawnOptions,
+): SubprocessResult;
+export function spawnSync(
+  file: string | Buffer,
+  args?: readonly (string | Buffer)[] | SpawnOptions,
+  options?: SpawnOptions,
+): SubprocessResult {
+  const native = binding('spawnSync');
+  const split = splitArguments(args, options);
+  const prepared = prepare(file, split.args, split.options);
+  const o = prepared.options;
+  const start = performance.now();
+  if (o.signal?.aborted) {
+    const error = new Error('The operation was aborted', { cause: o.signal.reason });
+    Object.assign(error, { name: 'AbortError', code: 'ABORT_ERR' });
+    throw error;
+  }
+  const ready = makeReady(prepared);
+  if (!ready.ok) throw ready.error;
+  const ends = ready.fdPlan.parentEnds;
+  let raw;
+  try {
+    raw = native.spawnSync(ready.plan, {
+      stdinFd: ends[0] ?? -1,
+      input: o.input ?? null,
+      stdoutFd: ends[1] ?? -1,
+      stderrFd: ends[2] ?? -1,
+      timeoutMs: o.timeout,
+      maxBuffer: o.maxBuffer === Infinity ? Number.MAX_SAFE_INTEGER : o.maxBuffer,
+      killSignal: o.killSignal,
+    });
+  } catch (error) {
+    throw nativeSpawnError(error, {
+      file: prepared.fileText,
+      cwd: o.cwdText,
+      spawnargs: prepared.spawnargs,
+    });
+  } finally {
+    // Pipes for slots above 2 are not read by spawnSync; close what is left.
+    discardFdPlan({ fds: [], closeInParent: [], parentEnds: ends.slice(3) });
+  }
+  const status = decodeWaitStatus(raw.status);
+  const decode = (b: Buffer): string | Buffer =>
+    o.encoding === 'buffer' ? b : b.toString(o.encoding);
+  const result: SubprocessResult = {
+    exitCode: status.exitCode,
+    signal: status.signal,
+    stdout: ends[1] === undefined ? undefined : decode(raw.stdout),
+    stderr: ends[2] === undefined ? undefined : decode(raw.stderr),
+    durationMs: performance.now() - start,
+    pid: raw.pid,
+    command: prepared.command,
+    method: raw.method,
+    timedOut: raw.timedOut,
+    isCanceled: false,
+    maxBufferExceeded: raw.maxBufferExceeded,
+  };
+  if (o.reject && !succeeded(result)) throw new SubprocessError(result, o.timeout);
+  return result;
+}

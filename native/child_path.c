@@ -1,0 +1,291 @@
+// The child path, in plain C. See child_path.h for the contract.
+//
+// Only async-signal-safe calls below this line. Everything that allocates
+// (argv, envp, the fd map, PATH resolution) was done by the parent; the child
+// only walks the plan. Each step is one line that ends in Fail() on error:
+// Fail writes {errno, step} to the close-on-exec error pipe and _exit(127)s.
+// The parent reads that pipe: EOF means execve succeeded.
+#include "child_path.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+const char* ChildStepSyscall(int step) {
+  switch (step) {
+    case CHILD_STEP_SIGACTION:
+      return "sigaction";
+    case CHILD_STEP_SETSID:
+      return "setsid";
+    case CHILD_STEP_SETPGID:
+      return "setpgid";
+    case CHILD_STEP_MOVE_FD:
+      return "fcntl";
+    case CHILD_STEP_DUP2:
+      return "dup2";
+    case CHILD_STEP_OPEN_DEVNULL:
+      return "open";
+    case CHILD_STEP_CLEAR_NONBLOCK:
+      return "fcntl";
+    case CHILD_STEP_CLOSE_FDS:
+      return "close_range";
+    case CHILD_STEP_CHDIR:
+      return "chdir";
+    case CHILD_STEP_SETRLIMIT:
+      return "setrlimit";
+    case CHILD_STEP_SETGROUPS:
+      return "setgroups";
+    case CHILD_STEP_SETGID:
+      return "setgid";
+    case CHILD_STEP_SETUID:
+      return "setuid";
+    case CHILD_STEP_PDEATHSIG:
+      return "prctl";
+    case CHILD_STEP_SIGMASK:
+      return "sigprocmask";
+    case CHILD_STEP_EXECVE:
+      return "execve";
+    default:
+      return "spawn";
+  }
+}
+
+__attribute__((noreturn)) static void Fail(int error_fd, int step) {
+  ChildPathError report;
+  report.err = errno;
+  report.step = step;
+  ssize_t n;
+  do {
+    n = write(error_fd, &report, sizeof report);
+  } while (n < 0 && errno == EINTR);
+  _exit(127);
+}
+
+// The decimal fd number of a /proc/self/fd entry, or -1.
+FORKEXEC_CHILD_PATH static int ParseFd(const char* name) {
+  int fd = 0;
+  if (*name == '\0') return -1;
+  for (; *name != '\0'; name++) {
+    if (*name < '0' || *name > '9' || fd > (INT32_MAX - 9) / 10) return -1;
+    fd = fd * 10 + (*name - '0');
+  }
+  return fd;
+}
+
+// glibc's posix_spawn leaves the two real-time signals glibc keeps for itself
+// (SIGCANCEL 32, SIGSETXID 33) ignored in its children, and glibc's own
+// sigaction refuses to touch them. The child path sets them the same way with
+// the raw syscall, so that every method gives the same child.
+#if defined(__x86_64__)
+struct KernelSigaction {
+  void (*handler)(int);
+  unsigned long flags;
+  void (*restorer)(void);
+  unsigned long mask;
+};
+FORKEXEC_CHILD_PATH static void IgnoreGlibcSignal(int sig) {
+  struct KernelSigaction action = {SIG_IGN, 0, NULL, 0};
+  syscall(SYS_rt_sigaction, sig, &action, NULL, sizeof action.mask);
+}
+#else
+FORKEXEC_CHILD_PATH static void IgnoreGlibcSignal(int sig) {
+  (void)sig;
+}
+#endif
+
+struct LinuxDirent64 {
+  uint64_t d_ino;
+  int64_t d_off;
+  unsigned short d_reclen;
+  unsigned char d_type;
+  char d_name[];
+};
+
+// Closes every fd >= lowest except keep. Three layers, as the kernel allows:
+// close_range marking them close-on-exec (5.11, one syscall, keeps the error
+// pipe usable until exec), plain close_range around keep (5.9), then the
+// entries of /proc/self/fd, then every number up to RLIMIT_NOFILE.
+FORKEXEC_CHILD_PATH static int CloseFdsFrom(int lowest, int keep) {
+  if (syscall(SYS_close_range, lowest, ~0U, CLOSE_RANGE_CLOEXEC) == 0) return 0;
+  if (keep < lowest || syscall(SYS_close_range, lowest, keep - 1, 0) == 0) {
+    unsigned int from = (unsigned int)(keep < lowest ? lowest : keep + 1);
+    if (syscall(SYS_close_range, from, ~0U, 0) == 0) return 0;
+  }
+
+  int dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir >= 0) {
+    // Aligned for the dirent structs the kernel writes into it.
+    char buffer[4096] __attribute__((aligned(8)));
+    for (;;) {
+      long n = syscall(SYS_getdents64, dir, buffer, sizeof buffer);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      for (long pos = 0; pos < n;) {
+        struct LinuxDirent64* entry = (struct LinuxDirent64*)(buffer + pos);
+        int fd = ParseFd(entry->d_name);
+        if (fd >= lowest && fd != keep && fd != dir) close(fd);
+        pos += entry->d_reclen;
+      }
+    }
+    close(dir);
+    return 0;
+  }
+
+  struct rlimit limit;
+  long max = 65536;
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY) {
+    max = (long)limit.rlim_cur;
+  }
+  for (long fd = lowest; fd < max; fd++) {
+    if (fd != keep) close((int)fd);
+  }
+  return 0;
+}
+
+// Closes first..last; a loop where the kernel has no close_range.
+FORKEXEC_CHILD_PATH static void CloseRange(int first, int last) {
+  if (syscall(SYS_close_range, first, last, 0) == 0) return;
+  for (int fd = first; fd <= last; fd++) close(fd);
+}
+
+FORKEXEC_CHILD_PATH static int IsTarget(const ChildPlan* plan, int fd) {
+  for (int i = 0; i < plan->fd_count; i++) {
+    if (plan->fds[i].target_fd == fd) return 1;
+  }
+  return 0;
+}
+
+FORKEXEC_CHILD_PATH void ChildPathRun(const ChildPlan* plan) {
+  int error_fd = plan->error_fd;
+  int max_target = plan->fd_count > 0 ? plan->fds[plan->fd_count - 1].target_fd : -1;
+
+  // 1. Signal dispositions back to default while every signal is still
+  // blocked (the parent blocked them before cloning): a handler of the
+  // parent must never run here, and Node ignores SIGPIPE, which the new
+  // program must not inherit. glibc keeps two real-time signals for itself
+  // and answers EINVAL for them: those are set as posix_spawn sets them.
+  struct sigaction dfl;
+  for (size_t i = 0; i < sizeof dfl; i++) ((char*)&dfl)[i] = 0;
+  dfl.sa_handler = SIG_DFL;
+  for (int sig = 1; sig < NSIG; sig++) {
+    if (sig == SIGKILL || sig == SIGSTOP) continue;
+    if (sigaction(sig, &dfl, NULL) == 0) continue;
+    if (errno != EINVAL) Fail(error_fd, CHILD_STEP_SIGACTION);
+    IgnoreGlibcSignal(sig);
+  }
+
+  // 2. Session and process group, before any fd work (a new session drops
+  // the controlling terminal; the fds are unaffected).
+  if (plan->setsid && setsid() < 0) Fail(error_fd, CHILD_STEP_SETSID);
+  if (plan->pgid >= 0 && setpgid(0, plan->pgid) != 0) Fail(error_fd, CHILD_STEP_SETPGID);
+
+  // 3. Move every source that sits where another fd is to go out of the way
+  // first (above the highest target), and the error pipe too, so that dup2
+  // into place cannot clobber a source still needed: this is what makes
+  // swaps such as stdout<->stderr work. The copies are close-on-exec.
+  if (error_fd <= max_target) {
+    error_fd = fcntl(error_fd, F_DUPFD_CLOEXEC, max_target + 1);
+    if (error_fd < 0) Fail(plan->error_fd, CHILD_STEP_MOVE_FD);  // still open, still usable
+  }
+  // A source already at its own target needs no move (nothing else is
+  // dup2'd there), nor does one that no target covers.
+  for (int i = 0; i < plan->fd_count; i++) {
+    int source = plan->fds[i].source_fd;
+    if (source >= 0 && source != plan->fds[i].target_fd && IsTarget(plan, source)) {
+      source = fcntl(source, F_DUPFD_CLOEXEC, max_target + 1);
+      if (source < 0) Fail(error_fd, CHILD_STEP_MOVE_FD);
+    }
+    plan->scratch[i] = source;
+  }
+
+  // 4. dup2 into place (dup2 clears close-on-exec on the target), /dev/null
+  // for ignored slots, and blocking mode on 0-2: programs expect blocking
+  // stdio. (O_NONBLOCK lives on the shared open file description; libuv does
+  // the same.)
+  for (int i = 0; i < plan->fd_count; i++) {
+    int target = plan->fds[i].target_fd;
+    int source = plan->scratch[i];
+    if (source == CHILD_FD_DEVNULL) {
+      source = open("/dev/null", O_RDWR);
+      if (source < 0) Fail(error_fd, CHILD_STEP_OPEN_DEVNULL);
+      if (source != target) {
+        if (dup2(source, target) < 0) Fail(error_fd, CHILD_STEP_DUP2);
+        close(source);
+      }
+    } else if (source == target) {
+      // dup2 onto itself would leave close-on-exec set.
+      if (fcntl(target, F_SETFD, 0) < 0) Fail(error_fd, CHILD_STEP_DUP2);
+    } else if (dup2(source, target) < 0) {
+      Fail(error_fd, CHILD_STEP_DUP2);
+    }
+    if (target <= 2) {
+      int flags = fcntl(target, F_GETFL);
+      if (flags < 0) Fail(error_fd, CHILD_STEP_CLEAR_NONBLOCK);
+      if ((flags & O_NONBLOCK) && fcntl(target, F_SETFL, flags & ~O_NONBLOCK) < 0) {
+        Fail(error_fd, CHILD_STEP_CLEAR_NONBLOCK);
+      }
+    }
+  }
+
+  // 5. Every other fd goes: the gaps between targets, then all above them.
+  if (plan->close_fds) {
+    int below = 0;  // the fds are sorted: close each gap below a target
+    for (int i = 0; i < plan->fd_count; i++) {
+      int target = plan->fds[i].target_fd;
+      if (target > below) CloseRange(below, target - 1);
+      below = target + 1;
+    }
+    if (CloseFdsFrom(max_target + 1, error_fd) != 0) Fail(error_fd, CHILD_STEP_CLOSE_FDS);
+  }
+
+  // 6. Working directory, file mode mask, resource limits.
+  if (plan->cwd != NULL && chdir(plan->cwd) != 0) Fail(error_fd, CHILD_STEP_CHDIR);
+  if (plan->set_umask) umask(plan->umask);
+  for (int i = 0; i < plan->rlimit_count; i++) {
+    if (setrlimit(plan->rlimits[i].resource, &plan->rlimits[i].limit) != 0) {
+      Fail(error_fd, CHILD_STEP_SETRLIMIT);
+    }
+  }
+
+  // 7. Credentials: groups, then gid, then uid (after setuid the others are
+  // no longer allowed). Raw syscalls on purpose: glibc's wrappers broadcast
+  // the change to every thread of the process, and under CLONE_VM those
+  // would be the parent's threads. Without explicit groups, a uid change
+  // drops the supplementary groups as libuv does; EPERM there only means we
+  // are not privileged, and setuid then decides.
+  if (plan->set_groups) {
+    if (syscall(SYS_setgroups, plan->group_count, plan->groups) != 0) {
+      Fail(error_fd, CHILD_STEP_SETGROUPS);
+    }
+  } else if (plan->set_uid && syscall(SYS_setgroups, 0, NULL) != 0 && errno != EPERM) {
+    Fail(error_fd, CHILD_STEP_SETGROUPS);
+  }
+  if (plan->set_gid && syscall(SYS_setgid, plan->gid) != 0) Fail(error_fd, CHILD_STEP_SETGID);
+  if (plan->set_uid && syscall(SYS_setuid, plan->uid) != 0) Fail(error_fd, CHILD_STEP_SETUID);
+
+  // 8. Parent-death signal, after the credential change (which clears it).
+  // If the parent already died the signal would never come: send it now
+  // (it stays pending until the mask is cleared below).
+  if (plan->pdeathsig > 0) {
+    if (prctl(PR_SET_PDEATHSIG, plan->pdeathsig) != 0) Fail(error_fd, CHILD_STEP_PDEATHSIG);
+    if (getppid() != plan->parent_pid) kill(getpid(), plan->pdeathsig);
+  }
+
+  // 9. Last before exec: the signal mask, so that no signal is handled by
+  // anything but the default action before the new program runs.
+  sigset_t empty;
+  sigemptyset(&empty);
+  if (sigprocmask(SIG_SETMASK, &empty, NULL) != 0) Fail(error_fd, CHILD_STEP_SIGMASK);
+
+  execve(plan->path, plan->argv, plan->envp);
+  Fail(error_fd, CHILD_STEP_EXECVE);
+}

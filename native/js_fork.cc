@@ -1,0 +1,220 @@
+// The fork behind fork() for JavaScript, and the measurements behind
+// bench/fork.mjs.
+//
+// Same recipe as posix.fork() (fork_safety.h, then uv_loop_fork in the
+// child), but it reports how long each step took and how much of the V8 heap
+// it had to re-mark, so the cost of the safety steps can be measured against
+// the fork syscall itself. Everything else a JavaScript child needs (fresh
+// pid, random state, its own exit path) is done in lib/fork.
+#include <errno.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <uv.h>
+#include <v8.h>
+
+#include <string>
+
+#include "bindings.h"
+#include "errors.h"
+#include "fork_safety.h"
+
+namespace forkexec {
+
+namespace {
+
+double NowNs() {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<double>(ts.tv_sec) * 1e9 + static_cast<double>(ts.tv_nsec);
+}
+
+struct ForkTimings {
+  double scan_ns = 0;
+  double allow_ns = 0;
+  double fork_ns = 0;
+  double restore_ns = 0;
+  bool reused = false;
+};
+
+Napi::Object TimingsObject(Napi::Env env, pid_t pid, const ForkTimings& t,
+                           const DontForkMappings& heap) {
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("pid", Napi::Number::New(env, pid));
+  result.Set("scanNs", Napi::Number::New(env, t.scan_ns));
+  result.Set("allowNs", Napi::Number::New(env, t.allow_ns));
+  result.Set("forkNs", Napi::Number::New(env, t.fork_ns));
+  result.Set("restoreNs", Napi::Number::New(env, t.restore_ns));
+  result.Set("mappings", Napi::Number::New(env, static_cast<double>(heap.mappings())));
+  result.Set("ranges", Napi::Number::New(env, static_cast<double>(heap.count())));
+  result.Set("bytes", Napi::Number::New(env, static_cast<double>(heap.bytes())));
+  result.Set("scanReused", Napi::Boolean::New(env, t.reused));
+  return result;
+}
+
+// jsFork(injectErrno) -> { pid, scanNs, allowNs, forkNs, restoreNs,
+// mappings, bytes }; pid is 0 in the child. A non-zero injectErrno makes the
+// fork syscall "fail" with that errno after the heap was re-marked, so tests
+// can check that a failed fork leaves the parent as it was.
+Napi::Value JsFork(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int inject = info[0].As<Napi::Number>().Int32Value();
+  uv_loop_t* loop = nullptr;
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok) throw Napi::Error::New(env, "no event loop");
+
+  ForkTimings t;
+  DontForkMappings heap;
+  double t0 = NowNs();
+  int err = heap.ScanCached(&t.reused);
+  if (err != 0) throw ErrnoError(env, err, "open");
+  double t1 = NowNs();
+  err = heap.AllowForkSpanning();
+  if (err != 0) throw ErrnoError(env, err, "madvise");
+  double t2 = NowNs();
+  pid_t pid;
+  if (inject != 0) {
+    pid = -1;
+    errno = inject;
+  } else {
+    pid = fork();
+  }
+  err = errno;
+  double t3 = NowNs();
+  // Both sides put the heap back: the parent to be as it was, the child so
+  // that its own child_process spawns stay cheap.
+  heap.Restore();
+  double t4 = NowNs();
+  if (pid < 0) throw ErrnoError(env, err, "fork");
+  if (pid == 0) {
+    // A child whose loop shares the parent's epoll instance must not go on.
+    if (uv_loop_fork(loop) != 0) _exit(127);
+    return TimingsObject(env, 0, t, heap);
+  }
+  t.scan_ns = t1 - t0;
+  t.allow_ns = t2 - t1;
+  t.fork_ns = t3 - t2;
+  t.restore_ns = t4 - t3;
+  return TimingsObject(env, pid, t, heap);
+}
+
+// measureFork(mode) -> timings of one fork whose child _exits at once,
+// without touching JavaScript. Mode "bare": only the fork syscall (the heap
+// stays MADV_DONTFORK, as a bare fork() would leave it); "scan": the recipe
+// with a full smaps scan; "cached": the recipe as jsFork runs it. The parent
+// reaps that one pid.
+Napi::Value MeasureFork(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string mode = info[0].As<Napi::String>().Utf8Value();
+  bool safe = mode != "bare";
+  ForkTimings t;
+  DontForkMappings heap;
+  double t0 = NowNs();
+  if (safe) {
+    int err = mode == "cached" ? heap.ScanCached(&t.reused) : heap.Scan();
+    if (err != 0) throw ErrnoError(env, err, "open");
+  }
+  double t1 = NowNs();
+  if (safe) {
+    int err = heap.AllowForkSpanning();
+    if (err != 0) throw ErrnoError(env, err, "madvise");
+  }
+  double t2 = NowNs();
+  pid_t pid = fork();
+  if (pid == 0) _exit(0);
+  int err = errno;
+  double t3 = NowNs();
+  if (safe) heap.Restore();
+  double t4 = NowNs();
+  if (pid < 0) throw ErrnoError(env, err, "fork");
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  t.scan_ns = t1 - t0;
+  t.allow_ns = t2 - t1;
+  t.fork_ns = t3 - t2;
+  t.restore_ns = t4 - t3;
+  return TimingsObject(env, pid, t, heap);
+}
+
+// The function-shape child leaves the stack of the code that called
+// fork(fn) without running any more of it: continueAt(fn) terminates
+// JavaScript execution (uncatchable: no catch or finally of the caller runs,
+// and V8 drops the microtasks queued so far). As soon as the last frame is
+// gone (V8's call-completed or microtasks-completed callback, whichever comes
+// first) the termination is lifted, so that Node's own callbacks work again;
+// then a zero timer on the loop calls fn from a clean stack, where microtasks
+// and nextTicks run as after any callback.
+struct Continuation {
+  napi_env env;
+  napi_ref fn;
+  uv_timer_t timer;
+};
+
+void LiftTermination(v8::Isolate* isolate);
+
+void OnCallCompleted(v8::Isolate* isolate) {
+  LiftTermination(isolate);
+}
+
+void OnMicrotasksCompleted(v8::Isolate* isolate, void* /*data*/) {
+  LiftTermination(isolate);
+}
+
+void LiftTermination(v8::Isolate* isolate) {
+  isolate->RemoveCallCompletedCallback(OnCallCompleted);
+  isolate->RemoveMicrotasksCompletedCallback(OnMicrotasksCompleted, nullptr);
+  if (isolate->IsExecutionTerminating()) isolate->CancelTerminateExecution();
+}
+
+void RunContinuation(uv_timer_t* timer) {
+  Continuation* c = static_cast<Continuation*>(timer->data);
+  LiftTermination(v8::Isolate::GetCurrent());
+  napi_env env = c->env;
+  napi_handle_scope scope;
+  napi_open_handle_scope(env, &scope);
+  napi_value fn;
+  napi_value global;
+  napi_value resource_name;
+  napi_async_context context;
+  napi_get_reference_value(env, c->fn, &fn);
+  napi_get_global(env, &global);
+  napi_create_string_utf8(env, "forkexec.forkChild", NAPI_AUTO_LENGTH, &resource_name);
+  napi_async_init(env, nullptr, resource_name, &context);
+  napi_value result;
+  napi_make_callback(env, context, global, fn, 0, nullptr, &result);
+  napi_async_destroy(env, context);
+  napi_close_handle_scope(env, scope);
+  uv_close(reinterpret_cast<uv_handle_t*>(timer), nullptr);
+}
+
+Napi::Value ContinueAt(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  uv_loop_t* loop = nullptr;
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok) throw Napi::Error::New(env, "no event loop");
+  // Without fn: only cut the current stack off.
+  if (info[0].IsFunction()) {
+    // Lives until the child's _exit.
+    Continuation* c = new Continuation();
+    c->env = env;
+    napi_create_reference(env, info[0], 1, &c->fn);
+    uv_timer_init(loop, &c->timer);
+    c->timer.data = c;
+    uv_timer_start(&c->timer, RunContinuation, 0, 0);
+  }
+  v8::Isolate* isolate = v8::Isolate::GetCurrent();
+  isolate->AddCallCompletedCallback(OnCallCompleted);
+  isolate->AddMicrotasksCompletedCallback(OnMicrotasksCompleted, nullptr);
+  isolate->TerminateExecution();
+  return env.Undefined();
+}
+
+}  // namespace
+
+void InitJsFork(Napi::Env env, Napi::Object exports) {
+  exports.Set("jsFork", Napi::Function::New(env, JsFork, "jsFork"));
+  exports.Set("measureFork", Napi::Function::New(env, MeasureFork, "measureFork"));
+  exports.Set("continueAt", Napi::Function::New(env, ContinueAt, "continueAt"));
+}
+
+}  // namespace forkexec

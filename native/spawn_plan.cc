@@ -1,0 +1,344 @@
+#include "spawn_plan.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <memory>
+
+namespace forkexec {
+
+namespace {
+
+int Int(const Napi::Object& o, const char* key) {
+  return o.Get(key).As<Napi::Number>().Int32Value();
+}
+
+std::vector<double> Numbers(const Napi::Value& value) {
+  Napi::Array array = value.As<Napi::Array>();
+  std::vector<double> out(array.Length());
+  for (uint32_t i = 0; i < array.Length(); i++) out[i] = array.Get(i).As<Napi::Number>();
+  return out;
+}
+
+rlim_t Rlim(double value) {
+  return value < 0 ? RLIM_INFINITY : static_cast<rlim_t>(value);
+}
+
+int OpenPidfd(pid_t pid) {
+  long fd = syscall(SYS_pidfd_open, pid, 0);
+  return fd < 0 ? -1 : static_cast<int>(fd);
+}
+
+// Reaps a child that failed before exec. It is ours and about to _exit (or
+// already has): a blocking wait on that one pid returns at once.
+void ReapFailedChild(pid_t pid) {
+  int status;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+}
+
+// Every signal blocked for the duration of a clone/fork, so that no handler
+// of the parent runs in the child before the child path resets them.
+class AllSignalsBlocked {
+ public:
+  AllSignalsBlocked() {
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old_);
+  }
+  ~AllSignalsBlocked() { pthread_sigmask(SIG_SETMASK, &old_, nullptr); }
+
+ private:
+  sigset_t old_;
+};
+
+FORKEXEC_CHILD_PATH int ChildEntry(void* plan) {
+  ChildPathRun(static_cast<const ChildPlan*>(plan));
+}
+
+constexpr size_t kChildStackSize = 64 * 1024;
+
+// One child stack per thread, made once: the thread is suspended while its
+// vfork child runs, so two children never share it, and no mmap/munmap
+// (and its TLB shootdown across the process's threads) per spawn.
+char* ChildStackTop() {
+  static thread_local std::unique_ptr<char[]> stack;
+  if (!stack) stack.reset(new char[kChildStackSize]);
+  char* top = stack.get() + kChildStackSize;
+  return reinterpret_cast<char*>(reinterpret_cast<uintptr_t>(top) & ~uintptr_t{15});
+}
+
+// An empty list where the plan says null (use `environ`).
+Napi::Value ListOrEmpty(const Napi::Object& o, const char* key) {
+  Napi::Value value = o.Get(key);
+  return value.IsArray() ? value : Napi::Array::New(o.Env());
+}
+
+}  // namespace
+
+const char* SpawnMethodName(SpawnMethod method) {
+  switch (method) {
+    case SpawnMethod::kPosixSpawn:
+      return "posix_spawn";
+    case SpawnMethod::kVfork:
+      return "vfork";
+    case SpawnMethod::kFork:
+      return "fork";
+    default:
+      return "auto";
+  }
+}
+
+SpawnPlan::SpawnPlan(const Napi::Object& o) : argv_(o.Get("argv")), envp_(ListOrEmpty(o, "envp")) {
+  use_environ_ = !o.Get("envp").IsArray();
+  path_ = BufferToString(o.Get("path"));
+  Napi::Value cwd = o.Get("cwd");
+  if (cwd.IsBuffer()) {
+    has_cwd_ = true;
+    cwd_ = BufferToString(cwd);
+  }
+  std::vector<double> fds = Numbers(o.Get("fds"));
+  for (size_t i = 0; i + 1 < fds.size(); i += 2) {
+    fds_.push_back({static_cast<int>(fds[i]), static_cast<int>(fds[i + 1])});
+  }
+  scratch_.resize(fds_.size());
+  std::vector<double> limits = Numbers(o.Get("rlimits"));
+  for (size_t i = 0; i + 2 < limits.size(); i += 3) {
+    ChildRlimit r;
+    r.resource = static_cast<int>(limits[i]);
+    r.limit.rlim_cur = Rlim(limits[i + 1]);
+    r.limit.rlim_max = Rlim(limits[i + 2]);
+    rlimits_.push_back(r);
+  }
+  Napi::Value groups = o.Get("groups");
+  if (groups.IsArray()) {
+    for (double g : Numbers(groups)) groups_.push_back(static_cast<gid_t>(g));
+  }
+  for (double fd : Numbers(o.Get("closeInParent")))
+    close_in_parent_.push_back(static_cast<int>(fd));
+  std::string method = o.Get("method").As<Napi::String>().Utf8Value();
+  if (method == "posix_spawn") method_ = SpawnMethod::kPosixSpawn;
+  if (method == "vfork") method_ = SpawnMethod::kVfork;
+  if (method == "fork") method_ = SpawnMethod::kFork;
+
+  plan_.path = path_.c_str();
+  plan_.argv = argv_.data();
+  plan_.envp = use_environ_ ? environ : envp_.data();
+  plan_.cwd = has_cwd_ ? cwd_.c_str() : nullptr;
+  plan_.fds = fds_.data();
+  plan_.fd_count = static_cast<int>(fds_.size());
+  plan_.scratch = scratch_.data();
+  plan_.close_fds = o.Get("closeFds").ToBoolean();
+  plan_.setsid = o.Get("setsid").ToBoolean();
+  plan_.pgid = Int(o, "pgid");
+  int mask = Int(o, "umask");
+  plan_.set_umask = mask >= 0;
+  plan_.umask = static_cast<mode_t>(mask < 0 ? 0 : mask);
+  plan_.rlimits = rlimits_.data();
+  plan_.rlimit_count = static_cast<int>(rlimits_.size());
+  plan_.set_groups = groups.IsArray();
+  plan_.groups = groups_.data();
+  plan_.group_count = static_cast<int>(groups_.size());
+  int gid = Int(o, "gid");
+  plan_.set_gid = gid >= 0;
+  plan_.gid = static_cast<gid_t>(gid < 0 ? 0 : gid);
+  int uid = Int(o, "uid");
+  plan_.set_uid = uid >= 0;
+  plan_.uid = static_cast<uid_t>(uid < 0 ? 0 : uid);
+  plan_.pdeathsig = Int(o, "pdeathsig");
+  plan_.parent_pid = getpid();
+  plan_.error_fd = -1;
+}
+
+void SpawnPlan::CloseParentCopies() {
+  for (int fd : close_in_parent_) close(fd);
+  close_in_parent_.clear();
+}
+
+bool SpawnPlan::PosixSpawnCanExpress() const {
+  return !plan_.set_uid && !plan_.set_gid && !plan_.set_groups && !plan_.set_umask &&
+         plan_.rlimit_count == 0 && plan_.pdeathsig == 0 && !(plan_.setsid && plan_.pgid >= 0);
+}
+
+bool SpawnPlan::Launch(Launched* out, LaunchError* error) {
+  SpawnMethod method = method_;
+  if (method == SpawnMethod::kAuto) {
+    method = PosixSpawnCanExpress() ? SpawnMethod::kPosixSpawn : SpawnMethod::kVfork;
+  }
+  bool ok;
+  if (method == SpawnMethod::kPosixSpawn) {
+    if (!PosixSpawnCanExpress()) {
+      error->err = ENOTSUP;
+      error->syscall = "posix_spawn";
+      CloseParentCopies();
+      return false;
+    }
+    ok = LaunchPosixSpawn(out, error);
+  } else {
+    ok = LaunchChildPath(method == SpawnMethod::kVfork, out, error);
+  }
+  CloseParentCopies();
+  if (ok) out->method = method;
+  return ok;
+}
+
+// The plan as posix_spawn file actions and attributes. What the child path
+// does in the child, the parent does here where it can: sources in the way
+// of a target are moved above every target (close-on-exec copies, closed
+// again after the call), and O_NONBLOCK is cleared on the sources of 0-2
+// (the flag lives on the open file description, shared by both sides, so
+// this is exactly what the child path's fcntl does).
+bool SpawnPlan::LaunchPosixSpawn(Launched* out, LaunchError* error) {
+  int max_target = fds_.empty() ? -1 : fds_.back().target_fd;
+  std::vector<int> moved;
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  int err = 0;
+  for (const ChildFd& f : fds_) {
+    int source = f.source_fd;
+    bool in_the_way = false;
+    for (const ChildFd& g : fds_) in_the_way = in_the_way || g.target_fd == source;
+    // glibc's adddup2 onto the same fd clears close-on-exec, as the child path does.
+    if (source >= 0 && source != f.target_fd && in_the_way) {
+      source = fcntl(source, F_DUPFD_CLOEXEC, max_target + 1);
+      if (source < 0) {
+        err = errno;
+        error->syscall = "fcntl";
+        break;
+      }
+      moved.push_back(source);
+    }
+    if (source >= 0 && f.target_fd <= 2) {
+      int flags = fcntl(source, F_GETFL);
+      if (flags >= 0 && (flags & O_NONBLOCK)) fcntl(source, F_SETFL, flags & ~O_NONBLOCK);
+    }
+    err = source == CHILD_FD_DEVNULL
+              ? posix_spawn_file_actions_addopen(&actions, f.target_fd, "/dev/null", O_RDWR, 0)
+              : posix_spawn_file_actions_adddup2(&actions, source, f.target_fd);
+    if (err != 0) {
+      error->syscall = "posix_spawn_file_actions";
+      break;
+    }
+  }
+  if (err == 0 && plan_.close_fds) {
+    // Gaps between targets: only the fds open here can be open in the child
+    // (the ones glibc opens for /dev/null it closes itself).
+    for (int fd = 0; fd < max_target && err == 0; fd++) {
+      bool target = false;
+      for (const ChildFd& f : fds_) target = target || f.target_fd == fd;
+      if (!target && fcntl(fd, F_GETFD) >= 0) err = posix_spawn_file_actions_addclose(&actions, fd);
+    }
+    if (err == 0) err = posix_spawn_file_actions_addclosefrom_np(&actions, max_target + 1);
+    if (err != 0) error->syscall = "posix_spawn_file_actions";
+  }
+  if (err == 0 && has_cwd_) {
+    err = posix_spawn_file_actions_addchdir_np(&actions, cwd_.c_str());
+    if (err != 0) error->syscall = "posix_spawn_file_actions";
+  }
+
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  if (err == 0) {
+    // Every disposition back to default and an empty mask, as the child path does.
+    sigset_t all, none;
+    sigfillset(&all);
+    sigemptyset(&none);
+    short flags = POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK;
+    posix_spawnattr_setsigdefault(&attr, &all);
+    posix_spawnattr_setsigmask(&attr, &none);
+    if (plan_.setsid) flags |= POSIX_SPAWN_SETSID;
+    if (plan_.pgid >= 0) {
+      flags |= POSIX_SPAWN_SETPGROUP;
+      posix_spawnattr_setpgroup(&attr, plan_.pgid);
+    }
+    posix_spawnattr_setflags(&attr, flags);
+
+    pid_t pid = -1;
+    err = posix_spawn(&pid, path_.c_str(), &actions, &attr, argv_.data(), plan_.envp);
+    if (err == 0) {
+      out->pid = pid;
+      out->pidfd = OpenPidfd(pid);
+    } else {
+      // posix_spawn reports the errno but not the step. Of the steps that can
+      // fail for a valid plan, only chdir and execve are likely; a cwd we can
+      // no longer enter is the one to blame.
+      error->syscall = has_cwd_ && access(cwd_.c_str(), X_OK) != 0 ? "chdir" : "execve";
+    }
+  }
+  posix_spawnattr_destroy(&attr);
+  posix_spawn_file_actions_destroy(&actions);
+  for (int fd : moved) close(fd);
+  error->err = err;
+  return err == 0;
+}
+
+// Our own child path under clone(CLONE_VM|CLONE_VFORK) or fork. The parent
+// reads the close-on-exec error pipe: EOF means execve succeeded, a
+// ChildPathError means the child failed at that step and has _exit(127)ed.
+bool SpawnPlan::LaunchChildPath(bool use_vfork, Launched* out, LaunchError* error) {
+  int pipe_fds[2];
+  if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
+    error->err = errno;
+    error->syscall = "pipe2";
+    return false;
+  }
+  plan_.error_fd = pipe_fds[1];
+
+  pid_t pid;
+  int pidfd = -1;
+  int clone_errno = 0;
+  {
+    AllSignalsBlocked blocked;
+    if (use_vfork) {
+      // The child runs on a stack of its own in our address space; we are
+      // suspended until it execs or exits.
+      char* top = ChildStackTop();
+      int flags = CLONE_VM | CLONE_VFORK | SIGCHLD;
+      pid = clone(ChildEntry, top, flags | CLONE_PIDFD, &plan_, &pidfd);
+      if (pid < 0 && errno == EINVAL) {
+        // A kernel without CLONE_PIDFD (before 5.2).
+        pidfd = -1;
+        pid = clone(ChildEntry, top, flags, &plan_, nullptr);
+      }
+    } else {
+      pid = fork();
+      if (pid == 0) ChildPathRun(&plan_);
+    }
+    clone_errno = errno;
+  }
+  close(pipe_fds[1]);
+  plan_.error_fd = -1;
+  if (pid < 0) {
+    close(pipe_fds[0]);
+    error->err = clone_errno;
+    error->syscall = use_vfork ? "clone" : "fork";
+    return false;
+  }
+
+  ChildPathError report{};
+  ssize_t n;
+  do {
+    n = read(pipe_fds[0], &report, sizeof report);
+  } while (n < 0 && errno == EINTR);
+  close(pipe_fds[0]);
+  if (n != 0) {
+    ReapFailedChild(pid);
+    if (pidfd >= 0) close(pidfd);
+    error->err = n == static_cast<ssize_t>(sizeof report) ? report.err : EIO;
+    error->syscall =
+        n == static_cast<ssize_t>(sizeof report) ? ChildStepSyscall(report.step) : "read";
+    return false;
+  }
+  out->pid = pid;
+  out->pidfd = pidfd >= 0 ? pidfd : OpenPidfd(pid);
+  return true;
+}
+
+}  // namespace forkexec

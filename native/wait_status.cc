@@ -1,0 +1,67 @@
+#include "wait_status.h"
+
+#include <sys/wait.h>
+
+namespace forkexec {
+
+WaitStatus FromStatusWord(pid_t pid, int status) {
+  WaitStatus s{};
+  s.pid = pid;
+  s.status = status;
+  s.exited = WIFEXITED(status);
+  s.exit_status = s.exited ? WEXITSTATUS(status) : 0;
+  s.signaled = WIFSIGNALED(status);
+  s.term_signal = s.signaled ? WTERMSIG(status) : 0;
+  s.core_dumped = s.signaled && WCOREDUMP(status);
+  s.stopped = WIFSTOPPED(status);
+  s.stop_signal = s.stopped ? WSTOPSIG(status) : 0;
+  s.continued = WIFCONTINUED(status);
+  return s;
+}
+
+WaitStatus FromSiginfo(const siginfo_t& si) {
+  WaitStatus s{};
+  s.pid = si.si_pid;
+  switch (si.si_code) {
+    case CLD_EXITED:
+      s.exited = true;
+      s.exit_status = si.si_status;
+      s.status = (si.si_status & 0xff) << 8;
+      break;
+    case CLD_KILLED:
+    case CLD_DUMPED:
+      s.signaled = true;
+      s.term_signal = si.si_status;
+      s.core_dumped = si.si_code == CLD_DUMPED;
+      s.status = (si.si_status & 0x7f) | (s.core_dumped ? 0x80 : 0);
+      break;
+    case CLD_STOPPED:
+    case CLD_TRAPPED:
+      s.stopped = true;
+      s.stop_signal = si.si_status;
+      s.status = ((si.si_status & 0xff) << 8) | 0x7f;
+      break;
+    case CLD_CONTINUED:
+      s.continued = true;
+      s.status = 0xffff;
+      break;
+  }
+  return s;
+}
+
+Napi::Object WaitStatusObject(Napi::Env env, const WaitStatus& s) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("pid", s.pid);
+  o.Set("status", s.status);
+  o.Set("exited", s.exited);
+  o.Set("exitStatus", s.exit_status);
+  o.Set("signaled", s.signaled);
+  o.Set("termSignal", s.term_signal);
+  o.Set("coreDumped", s.core_dumped);
+  o.Set("stopped", s.stopped);
+  o.Set("stopSignal", s.stop_signal);
+  o.Set("continued", s.continued);
+  return o;
+}
+
+}  // namespace forkexec

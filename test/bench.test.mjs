@@ -1,0 +1,77 @@
+// The benchmark harness end to end: `forkexec bench --quick` as a user runs
+// it, then its JSON and SVG as a reader gets them.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { XMLValidator, XMLParser } from 'fast-xml-parser';
+import { root, tempDir } from './helpers.mjs';
+
+test(
+  'forkexec bench --quick writes results.json, results.md and a chart.svg that parses',
+  { timeout: 300_000 },
+  () => {
+    const { dir, cleanup } = tempDir('forkexec-bench-');
+    try {
+      const cli = join(root, 'dist', 'cli.js');
+      const list = execFileSync(process.execPath, [cli, 'bench', '--list'], { encoding: 'utf8' });
+      const methods = list
+        .trim()
+        .split('\n')
+        .map((line) => line.split(/\s+/)[0]);
+      assert.ok(methods.includes('cp.spawn') && methods.includes('worker'), list);
+
+      const table = execFileSync(process.execPath, [cli, 'bench', '--quick', '--out', dir], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      assert.match(table, /median ms/);
+
+      const results = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8'));
+      assert.equal(results.meta.node, process.version);
+      assert.ok(results.meta.cpus >= 1 && results.meta.kernel.length > 0);
+      const skipped = new Set(results.skipped.map((s) => s.method));
+      for (const method of methods) {
+        if (skipped.has(method)) continue;
+        const row = results.rows.find((r) => r.method === method);
+        assert.ok(row, `a row for ${method}`);
+        assert.ok(Number.isFinite(row.median) && row.median > 0, `${method} median ${row.median}`);
+        assert.ok(row.p10 <= row.median && row.median <= row.p90, method);
+      }
+      // Everything runs on this machine: nothing may hide behind a skip.
+      assert.deepEqual(results.skipped, []);
+
+      const svg = readFileSync(join(dir, 'chart.svg'), 'utf8');
+      assert.equal(XMLValidator.validate(svg), true);
+      const parsed = new XMLParser({ ignoreAttributes: false }).parse(svg);
+      assert.ok(parsed.svg, 'the root element is <svg>');
+      assert.ok([].concat(parsed.svg.polyline).length >= methods.length - skipped.size);
+      assert.match(readFileSync(join(dir, 'results.md'), 'utf8'), /\| median ms \|/);
+    } finally {
+      cleanup();
+    }
+  },
+);
+
+test('forkexec bench refuses unknown methods and bad sizes with a clear message', () => {
+  const cli = join(root, 'dist', 'cli.js');
+  for (const [args, message] of [
+    [['bench', '--methods', 'nope'], /unknown method\(s\) nope; known: /],
+    [['bench', '--sizes', 'lots'], /not a size: 'lots'/],
+    [['bench', '--iterations', '0'], /--iterations takes a whole number/],
+  ]) {
+    let error;
+    try {
+      execFileSync(process.execPath, [cli, ...args], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+    } catch (e) {
+      error = e;
+    }
+    assert.ok(error, `${args.join(' ')} must fail`);
+    assert.equal(error.status, 1);
+    assert.match(error.stderr, message);
+  }
+});

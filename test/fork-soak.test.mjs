@@ -1,0 +1,71 @@
+// Never an intermittent deadlock: 1000 forks from a parent that allocates
+// heavily and keeps the libuv threadpool busy; each child allocates, uses a
+// timer and the threadpool, and must finish. A per-child watchdog kills a
+// child that hangs, and the scenario's own watchdog kills a parent that
+// hangs; either fails the test. Nothing here measures speed.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { runForkScenario, prelude } from './fork-helpers.mjs';
+
+const FORKS = Number(process.env.SOAK_FORKS ?? 1000);
+const CONCURRENCY = 4;
+
+test(`soak: ${FORKS} forks from a busy, allocating parent all finish`, () => {
+  const { result } = runForkScenario(
+    `${prelude}
+    import { readFile } from 'node:fs/promises';
+    import { pbkdf2 } from 'node:crypto';
+    import { promisify } from 'node:util';
+    // The parent: allocation that keeps the GC busy, and the threadpool busy.
+    const retained = [];
+    const allocator = setInterval(() => {
+      retained.push(Array.from({ length: 20000 }, (_, i) => ({ i, s: 'v' + i })));
+      if (retained.length > 20) retained.shift();
+    }, 1);
+    let poolJobs = 0;
+    let busy = true;
+    const keepPoolBusy = async () => {
+      while (busy) {
+        await Promise.all([readFile('package.json'), promisify(pbkdf2)('p', 's', 2000, 32, 'sha256')]);
+        poolJobs++;
+      }
+    };
+    const pool = Array.from({ length: 4 }, keepPoolBusy);
+    // The children.
+    const hung = [];
+    const bad = [];
+    let done = 0;
+    const runOne = async (n) => {
+      const child = fork(async () => {
+        const mine = Array.from({ length: 5000 }, (_, i) => ({ i, n }));
+        await new Promise((r) => setTimeout(r, 1));
+        const text = await readFile('package.json', 'utf8');
+        return mine.length + text.length + retained.length * 0;
+      });
+      const timer = setTimeout(() => { hung.push(child.pid); child.kill('SIGKILL'); }, 30000);
+      try {
+        const res = await child;
+        if (res.exitCode !== 0 || typeof res.value !== 'number') bad.push({ n, exitCode: res.exitCode, signal: res.signal });
+      } catch (e) {
+        bad.push({ n, error: String(e) });
+      } finally {
+        clearTimeout(timer);
+      }
+      done++;
+    };
+    let next = 0;
+    await Promise.all(Array.from({ length: ${CONCURRENCY} }, async () => {
+      while (next < ${FORKS}) await runOne(next++);
+    }));
+    busy = false;
+    clearInterval(allocator);
+    await Promise.all(pool);
+    report({ done, hung, bad: bad.slice(0, 5), badCount: bad.length, poolJobs });
+  `,
+    { timeout: 150_000 },
+  );
+  assert.deepEqual(result.hung, [], 'children hung (killed by their watchdog)');
+  assert.equal(result.badCount, 0, JSON.stringify(result.bad));
+  assert.equal(result.done, FORKS);
+  assert.ok(result.poolJobs > 0, 'the threadpool was busy');
+});

@@ -1,0 +1,153 @@
+// Every start method runs the same plan to the same child state: signal
+// dispositions and mask, fds, cwd, environment, session; the child reports
+// it from /proc/self.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { openSync, closeSync, realpathSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawn } from 'forkexec';
+import { tempDir, statusField } from './helpers.mjs';
+
+const METHODS = ['posix_spawn', 'vfork', 'fork'];
+
+function sigBit(hex, signal) {
+  return (BigInt(`0x${hex}`) >> BigInt(signal - 1)) & 1n;
+}
+
+async function childState(method, options) {
+  const run = async (file, args) => {
+    const result = await spawn(file, args, { ...options, method });
+    assert.equal(result.method, method, `${file} ran with ${result.method}`);
+    return result.stdout;
+  };
+  const status = await run('cat', ['/proc/self/status']);
+  const fields = {};
+  for (const f of ['SigBlk', 'SigIgn', 'SigCgt', 'Uid', 'Gid', 'Groups']) {
+    fields[f] = statusField(status, f);
+  }
+  // ls lists its own fds; pipe inode numbers differ from run to run.
+  const fds = (await run('ls', ['-l', '/proc/self/fd']))
+    .split('\n')
+    .filter((l) => l.includes('->'))
+    .map((l) =>
+      l
+        .slice(l.indexOf(' ', l.indexOf(':')) + 1)
+        .replace(/pipe:\[\d+\]/, 'pipe')
+        .replace(/\/proc\/\d+\//, '/proc/PID/'),
+    )
+    .join('\n');
+  const shell = await run('sh', ['-c', 'pwd; umask; echo "$FOO"; cat /proc/$$/stat']);
+  const [pwd, umask, foo, stat] = shell.split('\n');
+  const statFields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const pid = Number(stat.split(' ')[0]);
+  return {
+    fields,
+    fds,
+    pwd,
+    umask,
+    foo,
+    sessionLeader: Number(statFields[3]) === pid,
+    groupLeader: Number(statFields[2]) === pid,
+  };
+}
+
+test('posix_spawn, vfork and fork give the same child for the same plan', async () => {
+  const { dir, cleanup } = tempDir();
+  const extra = openSync(join(dir, 'extra'), 'w');
+  try {
+    const options = {
+      cwd: dir,
+      env: { PATH: process.env.PATH, FOO: 'bar' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      fds: { 5: extra },
+      setsid: true,
+    };
+    const states = {};
+    for (const method of METHODS) states[method] = await childState(method, options);
+    const first = states.posix_spawn;
+    assert.equal(first.pwd, realpathSync(dir));
+    assert.equal(first.foo, 'bar');
+    assert.equal(first.sessionLeader, true);
+    assert.equal(first.fields.SigBlk, '0000000000000000', 'signal mask cleared');
+    assert.equal(sigBit(first.fields.SigIgn, 13), 0n, 'SIGPIPE not ignored (Node ignores it)');
+    assert.match(first.fds, /0 -> \/dev\/null/);
+    assert.match(first.fds, /1 -> pipe/);
+    assert.match(first.fds, /2 -> pipe/);
+    assert.match(first.fds, new RegExp(`5 -> ${join(dir, 'extra')}`));
+    for (const method of ['vfork', 'fork']) assert.deepEqual(states[method], first, method);
+  } finally {
+    closeSync(extra);
+    cleanup();
+  }
+});
+
+test('the parent ignoring or handling signals does not reach the child', async (t) => {
+  const handler = () => undefined;
+  process.on('SIGUSR2', handler);
+  t.after(() => process.removeListener('SIGUSR2', handler));
+  for (const method of METHODS) {
+    const { stdout } = await spawn('cat', ['/proc/self/status'], { method });
+    const ignored = statusField(stdout, 'SigIgn');
+    const caught = statusField(stdout, 'SigCgt');
+    assert.equal(sigBit(ignored, 13), 0n, `${method}: SIGPIPE`);
+    assert.equal(sigBit(caught, 12), 0n, `${method}: SIGUSR2`);
+    assert.equal(statusField(stdout, 'SigBlk'), '0000000000000000', method);
+  }
+});
+
+test('what posix_spawn cannot express runs the same under vfork and fork', async () => {
+  const options = { umask: 0o027, rlimits: { nofile: [123, 456] }, pgid: 0 };
+  const outputs = {};
+  for (const method of ['vfork', 'fork']) {
+    const r = await spawn('sh', ['-c', 'umask; ulimit -n; ulimit -Hn; cat /proc/$$/stat'], {
+      ...options,
+      method,
+    });
+    assert.equal(r.method, method);
+    const [umask, soft, hard, stat] = r.stdout.split('\n');
+    const pid = Number(stat.split(' ')[0]);
+    const pgrp = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+    outputs[method] = { umask, soft, hard, groupLeader: pgrp === pid };
+  }
+  assert.deepEqual(outputs.vfork, { umask: '0027', soft: '123', hard: '456', groupLeader: true });
+  assert.deepEqual(outputs.fork, outputs.vfork);
+  // auto picks vfork for this plan; posix_spawn refuses it.
+  assert.equal((await spawn('true', options)).method, 'vfork');
+  assert.equal((await spawn('true')).method, 'posix_spawn');
+  await assert.rejects(spawn('true', { ...options, method: 'posix_spawn' }), {
+    code: 'ENOTSUP',
+    syscall: 'posix_spawn',
+  });
+});
+
+test('uid, gid and groups as root: setgroups, setgid, setuid in the child', async (t) => {
+  if (process.getuid() !== 0) {
+    t.skip('needs root to change credentials');
+    return;
+  }
+  for (const method of ['vfork', 'fork', 'auto']) {
+    const { stdout, method: ran } = await spawn('cat', ['/proc/self/status'], {
+      uid: 1234,
+      gid: 2345,
+      groups: [3456, 4567],
+      method,
+    });
+    assert.notEqual(ran, 'posix_spawn');
+    assert.equal(statusField(stdout, 'Uid'), '1234\t1234\t1234\t1234', method);
+    assert.equal(statusField(stdout, 'Gid'), '2345\t2345\t2345\t2345', method);
+    assert.equal(statusField(stdout, 'Groups'), '3456 4567', method);
+  }
+  // uid alone drops root's supplementary groups, as libuv does.
+  const { stdout } = await spawn('cat', ['/proc/self/status'], { uid: 1234 });
+  assert.equal(statusField(stdout, 'Groups'), '');
+  assert.equal(statusField(stdout, 'Gid').split('\t')[0], String(process.getgid()));
+});
+
+test('SIGPIPE works in the child: a writer into a closed pipe dies quietly', async () => {
+  for (const method of METHODS) {
+    // With SIGPIPE ignored, `yes` would see EPIPE and complain on stderr.
+    const r = await spawn('sh', ['-c', 'yes | head -n 1'], { method });
+    assert.equal(r.stdout, 'y\n', method);
+    assert.equal(r.stderr, '', method);
+  }
+});
