@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn as cpSpawn, spawnSync as cpSpawnSync } from 'node:child_process';
-import { chmodSync, existsSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { spawn } from 'forkexec';
@@ -44,16 +44,15 @@ test(
     timeout: 120_000,
   },
   async () => {
-    // RLIMIT_NPROC does not bind root: the parent runs as nobody and lowers
-    // its own soft limit below the tasks (threads) it has; the test raises it
-    // again as nobody (a process may move another's limits only with
-    // matching ids, or CAP_SYS_RESOURCE, which this machine's root lacks).
+    // RLIMIT_NPROC does not bind root: the parent runs as nobody. Its soft
+    // limit is moved by a prlimit that also runs as nobody (a process may
+    // move another's limits only with matching ids, or CAP_SYS_RESOURCE,
+    // which this machine's root lacks); the hard limit stays, so the soft
+    // one can go back up.
     const script = `
       import { spawn } from 'forkexec';
-      import { spawnSync } from 'node:child_process';
       import { createInterface } from 'node:readline';
       const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
-      spawnSync('prlimit', ['--pid', String(process.pid), '--nproc=1:unlimited']);
       console.log('ready');
       await lines.next();
       let failure;
@@ -64,36 +63,46 @@ test(
       console.log(JSON.stringify({ after: after.stdout.trim() }));
       process.exit(0);
     `;
-    // nobody's pid: setpriv execs node in place.
+    const asNobody = ['--reuid=65534', '--regid=65534', '--clear-groups'];
+    // setpriv execs node in place: the pid is the script's.
     const parent = cpSpawn(
       'setpriv',
-      [
-        '--reuid=65534',
-        '--regid=65534',
-        '--clear-groups',
-        process.execPath,
-        '--input-type=module',
-        '-e',
-        script,
-      ],
+      [...asNobody, process.execPath, '--input-type=module', '-e', script],
       {
         cwd: root,
         stdio: ['pipe', 'pipe', 'inherit'],
       },
     );
-    const out = createInterface({ input: parent.stdout })[Symbol.asyncIterator]();
-    assert.equal((await out.next()).value, 'ready');
-    // No more tasks than it has now (threads count): no new process.
-    assert.equal(cpSpawnSync('prlimit', ['--pid', String(parent.pid), '--nproc=1:1']).status, 0);
-    parent.stdin.write('go\n');
-    assert.deepEqual(JSON.parse((await out.next()).value), { failure: 'EAGAIN' });
-    assert.equal(
-      cpSpawnSync('prlimit', ['--pid', String(parent.pid), '--nproc=unlimited']).status,
-      0,
-    );
-    parent.stdin.write('go\n');
-    assert.deepEqual(JSON.parse((await out.next()).value), { after: 'works again' });
-    await new Promise((resolve) => parent.on('exit', resolve));
+    const exited = new Promise((resolve) => parent.on('exit', resolve));
+    const setSoftNproc = (soft) =>
+      cpSpawnSync(
+        'setpriv',
+        [...asNobody, 'prlimit', '--pid', String(parent.pid), `--nproc=${soft}:`],
+        {
+          encoding: 'utf8',
+        },
+      );
+    try {
+      const out = createInterface({ input: parent.stdout })[Symbol.asyncIterator]();
+      assert.equal((await out.next()).value, 'ready');
+      const hard = /^Max processes\s+\S+\s+(\S+)/m.exec(
+        readFileSync(`/proc/${parent.pid}/limits`, 'utf8'),
+      )?.[1];
+      assert.ok(hard, 'the hard RLIMIT_NPROC of the parent');
+      // Fewer tasks allowed than nobody has now (the parent's threads): no new process.
+      const lowered = setSoftNproc(1);
+      assert.equal(lowered.status, 0, lowered.stderr);
+      parent.stdin.write('go\n');
+      assert.deepEqual(JSON.parse((await out.next()).value), { failure: 'EAGAIN' });
+      const raised = setSoftNproc(hard);
+      assert.equal(raised.status, 0, raised.stderr);
+      parent.stdin.write('go\n');
+      assert.deepEqual(JSON.parse((await out.next()).value), { after: 'works again' });
+      assert.equal(await exited, 0);
+    } finally {
+      parent.kill('SIGKILL');
+      await exited;
+    }
   },
 );
 
