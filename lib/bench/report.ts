@@ -62,6 +62,115 @@ export function ratio(
   return a && b ? a.median / b.median : null;
 }
 
+/** A ratio the issues set a target for: `slower / faster` at one parent size. */
+interface Headline {
+  text: string;
+  slower: string;
+  faster: string;
+  /** 'first' / 'last': the smallest / largest parent size measured. */
+  size: 'first' | 'last';
+  /** The target, as "at most" (`max`) or "at least" (`min`) this ratio. */
+  max?: number;
+  min?: number;
+}
+
+const HEADLINES: readonly Headline[] = [
+  {
+    text: 'forkexec spawn / C posix_spawn floor',
+    slower: 'forkexec.spawn',
+    faster: 'c.posix_spawn',
+    size: 'first',
+    max: 1.3,
+  },
+  {
+    text: 'forkexec spawn / child_process.spawn',
+    slower: 'forkexec.spawn',
+    faster: 'cp.spawn',
+    size: 'first',
+    max: 0.5,
+  },
+  {
+    text: 'child_process.spawn / forkexec spawn, largest parent',
+    slower: 'cp.spawn',
+    faster: 'forkexec.spawn',
+    size: 'last',
+    min: 30,
+  },
+  {
+    text: 'new Worker / fork(fn)',
+    slower: 'worker',
+    faster: 'forkexec.fork',
+    size: 'first',
+    min: 5,
+  },
+  {
+    text: 'child_process.fork / fork(fn)',
+    slower: 'cp.fork',
+    faster: 'forkexec.fork',
+    size: 'first',
+    min: 20,
+  },
+  {
+    text: 'Process(spawn) / Process(forkserver)',
+    slower: 'process.spawn',
+    faster: 'process.forkserver',
+    size: 'first',
+    min: 10,
+  },
+  {
+    text: 'Process(spawn) / Process(fork)',
+    slower: 'process.spawn',
+    faster: 'process.fork',
+    size: 'first',
+    min: 10,
+  },
+  {
+    text: 'child_process.fork / Process(forkserver)',
+    slower: 'cp.fork',
+    faster: 'process.forkserver',
+    size: 'first',
+    min: 10,
+  },
+  {
+    text: 'new Worker / Process(forkserver)',
+    slower: 'worker',
+    faster: 'process.forkserver',
+    size: 'first',
+    min: 5,
+  },
+];
+
+/** The ratios the issues set targets for, as Markdown lines (those whose methods were measured). */
+export function headlineRatios(results: BenchResults): string[] {
+  const lines: string[] = [];
+  const first = results.sizes[0];
+  const last = results.sizes[results.sizes.length - 1];
+  for (const h of HEADLINES) {
+    const size = h.size === 'first' ? first : last;
+    if (size === undefined) continue;
+    const value = ratio(results, h.slower, h.faster, size);
+    if (value === null) continue;
+    const met = h.max !== undefined ? value <= h.max : value >= (h.min ?? 0);
+    const target =
+      h.max !== undefined ? `target <= ${String(h.max)}x` : `target >= ${String(h.min)}x`;
+    lines.push(
+      `- ${h.text} at ${size}: **${value.toFixed(2)}x** (${target}: ${met ? 'met' : 'not met'})`,
+    );
+  }
+  // The spawn at the largest parent against itself at the smallest.
+  if (first !== undefined && last !== undefined && first !== last) {
+    const small = results.rows.find((r) => r.method === 'forkexec.spawn' && r.size === first);
+    const large = results.rows.find((r) => r.method === 'forkexec.spawn' && r.size === last);
+    if (small && large) {
+      const value = large.median / small.median;
+      lines.push(
+        `- forkexec spawn at ${last} / at ${first}: **${value.toFixed(2)}x** (target <= 1.3x: ${value <= 1.3 ? 'met' : 'not met'})`,
+      );
+    }
+  }
+  return lines;
+}
+
 /** results.md: the table, the machine, and what was skipped. */
 export function markdown(results: BenchResults): string {
   const m = results.meta;
@@ -75,6 +184,14 @@ export function markdown(results: BenchResults): string {
     `| ${HEADER.map((_, i) => (i >= 3 ? '---:' : '---')).join(' | ')} |`,
     ...tableRows(results).map((r) => `| ${r.join(' | ')} |`),
   ];
+  const headlines = headlineRatios(results);
+  if (headlines.length > 0)
+    lines.push(
+      '',
+      'Ratios of medians in this run, against the targets of the issues:',
+      '',
+      ...headlines,
+    );
   if (results.skipped.length > 0) {
     lines.push('', ...results.skipped.map((s) => `- skipped \`${s.method}\`: ${s.reason}`));
   }

@@ -4,6 +4,7 @@
  * failed (a {@link SubprocessError}).
  */
 import { systemError, type SystemError } from '../errors';
+import type { LaunchMethod } from './launched';
 
 /** A start that failed: a Node-style system error that also names the arguments. */
 export interface SpawnError extends SystemError {
@@ -43,8 +44,8 @@ export interface SubprocessResult<T = string | Buffer> {
   pid: number;
   /** The file and arguments joined by spaces (for messages, not for a shell). */
   command: string;
-  /** The start method that ran: 'posix_spawn', 'vfork' or 'fork'. */
-  method: 'posix_spawn' | 'vfork' | 'fork';
+  /** How the child was started: 'posix_spawn', 'vfork' or 'fork'; 'CreateProcess' on win32. */
+  method: LaunchMethod;
   /** True when `timeout` killed the child. */
   timedOut: boolean;
   /** True when the AbortSignal killed the child. */
@@ -77,7 +78,7 @@ export class SubprocessError<T = string | Buffer> extends Error implements Subpr
   durationMs: number;
   pid: number;
   command: string;
-  method: 'posix_spawn' | 'vfork' | 'fork';
+  method: LaunchMethod;
   timedOut: boolean;
   isCanceled: boolean;
   maxBufferExceeded: boolean;

@@ -6,7 +6,7 @@
  * resolve.ts.
  */
 import type { Readable, Writable } from 'node:stream';
-import { invalidArgType, invalidArgValue } from '../errors';
+import { invalidArgType, invalidArgValue, unsupportedPlatform } from '../errors';
 import { toCString, toEnvp, currentEnvp, type Environment } from '../cstrings';
 import { signalNumber, type Signal } from '../signals';
 import {
@@ -18,7 +18,7 @@ import {
   validateOptions,
 } from '../validate';
 import { isMainThread } from 'node:worker_threads';
-import { binding } from '../native';
+import { binding, hasNative } from '../native';
 
 const INT32_MAX = 2 ** 31 - 1;
 const UINT32_LIMIT = 2 ** 32 - 2; // (uid_t)-1 means "unchanged" to the kernel
@@ -308,10 +308,38 @@ function defaultEnvp(): Buffer[] | null {
   return isMainThread ? null : currentEnvp();
 }
 
+/** Options that ask for something only the POSIX child path can do, and the value that asks nothing. */
+const POSIX_ONLY: readonly [keyof SpawnOptions, unknown][] = [
+  ['setsid', false],
+  ['pgid', undefined],
+  ['uid', undefined],
+  ['gid', undefined],
+  ['groups', undefined],
+  ['umask', undefined],
+  ['rlimits', undefined],
+  ['pdeathsig', undefined],
+  ['method', 'auto'],
+  // CreateProcess passes only the stdio handles; nothing else can be kept open.
+  ['closeFds', true],
+];
+
+/** On win32 (CreateProcess), each POSIX-only option that asks for something is refused by name. */
+function refuseOnWin32(opts: SpawnOptions): void {
+  for (const [key, harmless] of POSIX_ONLY) {
+    const value = own(opts, key);
+    if (value === undefined || value === harmless) continue;
+    throw unsupportedPlatform(
+      `options.${key}`,
+      'Windows starts children with CreateProcess, which has no equivalent; leave it out there.',
+    );
+  }
+}
+
 /** Checks every option; throws TypeError / RangeError with Node's codes. */
 export function checkOptions(options: unknown): CheckedOptions {
   const opts = validateOptions<SpawnOptions>(options, 'options');
   rejectUnknownKeys(opts, OPTION_KEYS, 'options');
+  if (!hasNative) refuseOnWin32(opts);
   const input = checkInput(own(opts, 'input'));
   const stdio = checkStdio(own(opts, 'stdio'), input !== undefined);
   const env = own(opts, 'env');

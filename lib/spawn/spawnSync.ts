@@ -1,12 +1,15 @@
 /**
  * spawnSync(): the same plan, run to completion in one native call that
  * polls the pipes and the child's pidfd (no thread, no waitpid(-1)), so a
- * child that fills a pipe can never block it.
+ * child that fills a pipe can never block it. On win32, child_process's
+ * spawnSync with the same options.
  */
-import { binding } from '../native';
+import { binding, hasNative } from '../native';
 import { decodeWaitStatus } from '../posix/wait';
 import { SubprocessError, succeeded, nativeSpawnError, type SubprocessResult } from './error';
-import { discardFdPlan, makeReady, prepare, splitArguments } from './prepare';
+import { discardFdPlan, makeReady, prepare, splitArguments, type Prepared } from './prepare';
+import { abortError } from './abort';
+import { spawnSyncWin32 } from './spawnSyncWin32';
 import type { SpawnOptions } from './options';
 
 /**
@@ -39,16 +42,20 @@ export function spawnSync(
   args?: readonly (string | Buffer)[] | SpawnOptions,
   options?: SpawnOptions,
 ): SubprocessResult {
-  const native = binding('spawnSync');
   const split = splitArguments(args, options);
   const prepared = prepare(file, split.args, split.options);
   const o = prepared.options;
+  if (o.signal?.aborted) throw abortError(o.signal);
+  const result = hasNative ? spawnSyncPosix(prepared) : spawnSyncWin32(prepared);
+  if (o.reject && !succeeded(result)) throw new SubprocessError(result, o.timeout);
+  return result;
+}
+
+/** One native call: start, feed stdin, collect, wait. */
+function spawnSyncPosix(prepared: Prepared & { file: Buffer; argv: Buffer[] }): SubprocessResult {
+  const native = binding('spawnSync');
+  const o = prepared.options;
   const start = performance.now();
-  if (o.signal?.aborted) {
-    const error = new Error('The operation was aborted', { cause: o.signal.reason });
-    Object.assign(error, { name: 'AbortError', code: 'ABORT_ERR' });
-    throw error;
-  }
   const ready = makeReady(prepared);
   if (!ready.ok) throw ready.error;
   const ends = ready.fdPlan.parentEnds;
@@ -76,7 +83,7 @@ export function spawnSync(
   const status = decodeWaitStatus(raw.status);
   const decode = (b: Buffer): string | Buffer =>
     o.encoding === 'buffer' ? b : b.toString(o.encoding);
-  const result: SubprocessResult = {
+  return {
     exitCode: status.exitCode,
     signal: status.signal,
     stdout: ends[1] === undefined ? undefined : decode(raw.stdout),
@@ -89,6 +96,4 @@ export function spawnSync(
     isCanceled: false,
     maxBufferExceeded: raw.maxBufferExceeded,
   };
-  if (o.reject && !succeeded(result)) throw new SubprocessError(result, o.timeout);
-  return result;
 }

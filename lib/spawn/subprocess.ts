@@ -7,16 +7,19 @@
  * so a forgotten failing child never becomes an unhandled rejection.
  */
 import { EventEmitter } from 'node:events';
-import { Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
-import { binding } from '../native';
-import { watchExit, type ExitWatch } from '../exitWatcher';
+import { hasNative } from '../native';
+import type { ExitWatch } from '../exitWatcher';
 import { signalNumber, type Signal } from '../signals';
 import type { WaitStatus } from '../posix/wait';
-import type { SystemError } from '../errors';
 import type { CheckedOptions } from './options';
-import { SubprocessError, succeeded, nativeSpawnError, type SubprocessResult } from './error';
-import { discardFdPlan, makeReady, type Prepared } from './prepare';
+import { SubprocessError, succeeded, type SubprocessResult } from './error';
+import type { Prepared } from './prepare';
+import type { LaunchMethod } from './launched';
+import { launchPosix } from './launchPosix';
+import { launchWin32 } from './launchWin32';
+import { abortError } from './abort';
 
 type Outcome = { result: SubprocessResult } | { error: Error };
 
@@ -62,8 +65,8 @@ export class Subprocess<T extends string | Buffer = string | Buffer>
 {
   /** The child's pid; undefined when it could not be started. */
   pid: number | undefined;
-  /** The start method that ran. */
-  method: 'posix_spawn' | 'vfork' | 'fork' | undefined;
+  /** How the child was started (`'CreateProcess'` on win32); undefined when it could not be. */
+  method: LaunchMethod | undefined;
   /** The parent's end of each stdio pipe (slot 0 writable, the others readable), else null. */
   readonly stdio: (Readable | Writable | null)[] = [];
   stdin: Writable | null = null;
@@ -115,72 +118,38 @@ export class Subprocess<T extends string | Buffer = string | Buffer>
       this.#fail(abortError(options.signal), exitedReject);
       return;
     }
-    const ready = makeReady(prepared);
-    if (!ready.ok) {
-      this.#fail(ready.error, exitedReject);
+    const launched = hasNative ? launchPosix(prepared) : launchWin32(prepared);
+    if ('error' in launched) {
+      this.#fail(launched.error, exitedReject);
       return;
     }
-    let started;
-    try {
-      started = binding('spawn').spawn(ready.plan);
-    } catch (error) {
-      discardFdPlan({ ...ready.fdPlan, closeInParent: [] });
-      this.#fail(
-        nativeSpawnError(error, {
-          file: prepared.fileText,
-          cwd: options.cwdText,
-          spawnargs: prepared.spawnargs,
-        }),
-        exitedReject,
-      );
-      return;
-    }
-    this.pid = started.pid;
-    this.method = started.method;
-    try {
-      this.#watch = watchExit(started.pid, started.pidfd >= 0 ? started.pidfd : undefined);
-    } catch (error) {
-      // Without a watch nobody would reap it: end it now (it is ours and
-      // unreaped, so the pid is still this child's).
-      const native = binding('spawn');
-      native.kill(started.pid, 9);
-      native.waitpid(started.pid, 0);
-      discardFdPlan({ ...ready.fdPlan, closeInParent: [] });
-      this.pid = undefined;
-      this.#fail(error as Error, exitedReject);
-      return;
-    }
+    this.pid = launched.pid;
+    this.method = launched.method;
+    this.#watch = launched.watch;
 
     const collectors: (Collector | undefined)[] = [];
     const closing: Promise<void>[] = [];
-    ready.fdPlan.parentEnds.forEach((fd, slot) => {
-      if (fd === undefined) {
-        this.stdio.push(null);
-        return;
-      }
-      const writable = slot === 0;
-      const stream = new Socket({ fd, readable: !writable, writable });
-      // 'close' waits for stdout and stderr (collected, so they flow); stdin
-      // is destroyed at exit; extra pipes (slot 3 and up) are the caller's to read.
-      if (slot === 1 || slot === 2)
-        closing.push(
-          new Promise((resolve) =>
-            stream.once('close', () => {
-              resolve();
-            }),
-          ),
-        );
+    launched.stdio.forEach((stream, slot) => {
+      this.stdio.push(stream);
+      if (stream === null) return;
       // A child that exits without reading its input is not an error, nor
       // is a pipe the child closed early.
       stream.on('error', () => undefined);
-      if (slot === 1 || slot === 2) {
-        collectors[slot] = new Collector(stream, options.maxBuffer, () => {
-          this.#maxBufferExceeded = true;
-          this.kill(options.killSignal);
-          stream.destroy();
-        });
-      }
-      this.stdio.push(stream);
+      // 'close' waits for stdout and stderr (collected, so they flow); stdin
+      // is destroyed at exit; extra pipes (slot 3 and up) are the caller's to read.
+      if (slot !== 1 && slot !== 2) return;
+      closing.push(
+        new Promise((resolve) =>
+          stream.once('close', () => {
+            resolve();
+          }),
+        ),
+      );
+      collectors[slot] = new Collector(stream as Readable, options.maxBuffer, () => {
+        this.#maxBufferExceeded = true;
+        this.kill(options.killSignal);
+        stream.destroy();
+      });
     });
     this.stdin = (this.stdio[0] as Writable | null) ?? null;
     this.stdout = (this.stdio[1] as Readable | null) ?? null;
@@ -202,9 +171,9 @@ export class Subprocess<T extends string | Buffer = string | Buffer>
       signal.addEventListener('abort', this.#onAbort, { once: true });
     }
 
-    const pid = started.pid;
-    const method = started.method;
-    this.#watch.exited.then(
+    const pid = launched.pid ?? 0;
+    const method = launched.method;
+    launched.watch.exited.then(
       async (status) => {
         this.exitCode = status.exitCode;
         this.signalCode = status.signal;
@@ -230,9 +199,11 @@ export class Subprocess<T extends string | Buffer = string | Buffer>
         this.#settle({ result });
       },
       (error: unknown) => {
+        // win32 reports a failed start here, a tick after spawn() returned.
         this.#cleanup();
-        exitedReject(error as Error);
-        this.#settle({ error: error as Error });
+        this.pid = undefined;
+        for (const s of this.stdio) s?.destroy();
+        this.#fail(error as Error, exitedReject);
       },
     );
   }
@@ -301,11 +272,4 @@ export class Subprocess<T extends string | Buffer = string | Buffer>
   finally(onFinally?: (() => void) | null): Promise<SubprocessResult<T>> {
     return this.then().finally(onFinally);
   }
-}
-
-function abortError(signal: AbortSignal): SystemError {
-  const error = new Error('The operation was aborted', { cause: signal.reason }) as SystemError;
-  error.name = 'AbortError';
-  error.code = 'ABORT_ERR';
-  return error;
 }

@@ -1,0 +1,88 @@
+/**
+ * The win32 launcher: Node's child_process (CreateProcess) with the same
+ * checked options, behind the same {@link ExitWatch} the POSIX launcher
+ * gives. A start that fails (ENOENT, ...) is reported by child_process a
+ * tick later; it rejects `watch.exited` with a Node-style error carrying
+ * `path` and `spawnargs`, as a failed POSIX start does.
+ */
+import { spawn as cpSpawn, type ChildProcess } from 'node:child_process';
+import { constants as osConstants } from 'node:os';
+import type { ExitWatch } from '../exitWatcher';
+import type { WaitStatus } from '../posix/wait';
+import { signalName } from '../signals';
+import type { SystemError } from '../errors';
+import { spawnError } from './error';
+import { checkCwd } from './resolve';
+import type { Prepared } from './prepare';
+import type { Launched, LaunchFailure } from './launched';
+import { cpOptions } from './win32Plan';
+
+function exitStatus(pid: number, code: number | null, signal: NodeJS.Signals | null): WaitStatus {
+  return {
+    pid,
+    exitCode: code,
+    signal,
+    signalCode: signal === null ? null : (osConstants.signals[signal] ?? null),
+    coreDumped: false,
+    stopped: false,
+    stopSignal: null,
+    continued: false,
+    // Windows has no wait status word: the exit code is all there is.
+    status: code ?? 0,
+  };
+}
+
+function watchChild(child: ChildProcess, spawnargs: string[], file: string): ExitWatch {
+  let running = true;
+  const exited = new Promise<WaitStatus>((resolve, reject) => {
+    child.on('error', (error: SystemError) => {
+      // After a successful start 'error' only reports a failed kill, which
+      // kill() below already answers with false.
+      if (child.pid !== undefined) return;
+      running = false;
+      error.path = file;
+      reject(spawnError(error, spawnargs));
+    });
+    child.once('exit', (code, signal) => {
+      running = false;
+      resolve(exitStatus(child.pid ?? 0, code, signal));
+    });
+  });
+  return {
+    pid: child.pid ?? 0,
+    exited,
+    get running() {
+      return running;
+    },
+    kill(signal: number): boolean {
+      if (!running || child.pid === undefined) return false;
+      // Windows knows SIGTERM, SIGKILL, SIGINT and SIGQUIT (all end the
+      // process); child_process throws ENOSYS for the others.
+      return child.kill(signalName(signal) as NodeJS.Signals);
+    },
+    ref: () => {
+      child.ref();
+    },
+    unref: () => {
+      child.unref();
+    },
+  };
+}
+
+/** Starts the prepared plan through child_process. */
+export function launchWin32(prepared: Prepared & { argv: Buffer[] }): Launched | LaunchFailure {
+  const o = prepared.options;
+  if (o.cwdText !== undefined) {
+    const error = checkCwd(o.cwdText);
+    if (error) return { error: spawnError(error, prepared.spawnargs) };
+  }
+  const child = cpSpawn(prepared.fileText, prepared.spawnargs, cpOptions(prepared));
+  // 'pipe' slots are streams of child_process; the others are null there too.
+  const stdio = child.stdio.map((s) => s ?? null);
+  return {
+    pid: child.pid,
+    method: 'CreateProcess',
+    stdio,
+    watch: watchChild(child, prepared.spawnargs, prepared.fileText),
+  };
+}

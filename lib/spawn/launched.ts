@@ -1,0 +1,29 @@
+/**
+ * What a platform's launcher hands the Subprocess: the child's pid, the
+ * parent's ends of its stdio as Node streams, and the watch on its exit.
+ * The Subprocess (streams collected, timeout, abort, awaiting) is the same
+ * on every platform; only how the child starts and is watched differs.
+ */
+import type { Readable, Writable } from 'node:stream';
+import type { ExitWatch } from '../exitWatcher';
+
+/**
+ * How the child was started: `'posix_spawn'`, `'vfork'` or `'fork'` on
+ * POSIX (see README, "Start methods"); `'CreateProcess'` on win32, through
+ * Node's child_process.
+ */
+export type LaunchMethod = 'posix_spawn' | 'vfork' | 'fork' | 'CreateProcess';
+
+/** A child that was started, or is being started (win32 reports a failure later, on `watch.exited`). */
+export interface Launched {
+  pid: number | undefined;
+  method: LaunchMethod;
+  /** The parent's end of each stdio slot (slot 0 writable, the others readable), else null. */
+  stdio: (Readable | Writable | null)[];
+  watch: ExitWatch;
+}
+
+/** A launch that failed before any child existed; nothing is left open. */
+export interface LaunchFailure {
+  error: Error;
+}
