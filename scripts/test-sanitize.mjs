@@ -15,7 +15,11 @@ const NATIVE_TESTS = (process.env.FORKEXEC_SANITIZE_TESTS ?? '').split(',').filt
 // the cached mapping scan (see the closing notes: a known limitation).
 const NOT_UNDER_ASAN = new Set(['fork-soak.test.mjs', 'fork-safety.test.mjs']);
 const DEFAULT_TESTS = readdirSync('test')
-  .filter((f) => /^(posix|spawn|fork|process)[-.].*\.test\.mjs$/.test(f) && !NOT_UNDER_ASAN.has(f))
+  .filter(
+    (f) =>
+      /^(posix|spawn|fork|process|hardening|fuzz|arguments)([-.].*)?\.test\.mjs$/.test(f) &&
+      !NOT_UNDER_ASAN.has(f),
+  )
   .map((f) => join('test', f));
 
 function nodeGyp(args) {

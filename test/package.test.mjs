@@ -65,6 +65,17 @@ test(
         { cwd: project, encoding: 'utf8' },
       );
       assert.equal(named.trim(), 'function');
+
+      // Both commands are installed: the bench harness and the --single-threaded launcher.
+      const bin = join(project, 'node_modules', '.bin');
+      const help = execFileSync(join(bin, 'forkexec'), ['bench', '--help'], { encoding: 'utf8' });
+      assert.match(help, /usage: forkexec bench/);
+      const launched = execFileSync(
+        join(bin, 'forkexec-node'),
+        ['-e', 'console.log(process.execArgv.join(" "))'],
+        { cwd: project, encoding: 'utf8' },
+      );
+      assert.match(launched, /--single-threaded/);
     } finally {
       cleanup();
     }

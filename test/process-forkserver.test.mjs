@@ -17,6 +17,19 @@ const run = (name, args) =>
 const alive = (pid) =>
   existsSync(`/proc/${pid}`) && !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
 
+/**
+ * True once `pid` is gone (or a zombie), false if it still runs after 20 s.
+ * A process that is not our child cannot be waited for: a signal sent to it
+ * is delivered, but its death is seen only by polling /proc.
+ */
+async function gone(pid) {
+  for (const deadline = Date.now() + 20_000; Date.now() < deadline; ) {
+    if (!alive(pid)) return true;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return !alive(pid);
+}
+
 test.afterEach(() => forkserver.stop());
 
 test("forkserver children run module targets; they are the server's children, not ours", async () => {
@@ -57,7 +70,7 @@ test('a killed forkserver: its children die, waiting tasks reject, the next requ
   const first = forkserver.pid;
   process.kill(first, 'SIGKILL');
   await assert.rejects(hanging.join(), { code: 'ERR_FORKEXEC_CHILD_DIED' });
-  assert.equal(alive(hanging.pid), false, 'the child died with its server');
+  assert.equal(await gone(hanging.pid), true, 'the child died with its server');
   assert.equal(await run('add', [1, 1]), 2);
   assert.notEqual(forkserver.pid, first);
 });
@@ -74,8 +87,8 @@ test('a forkserver Pool, and stop() kills and reaps what runs', async () => {
   await forkserver.stop();
   assert.equal(forkserver.pid, undefined);
   await assert.rejects(hanging.join(), { code: 'ERR_FORKEXEC_CHILD_DIED' });
-  assert.equal(alive(server), false);
-  assert.equal(alive(hanging.pid), false);
+  assert.equal(await gone(server), true);
+  assert.equal(await gone(hanging.pid), true);
 });
 
 test('only the process that started the server can reach it', async () => {
