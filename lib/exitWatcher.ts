@@ -31,7 +31,13 @@ export interface ExitWatch {
  * keeps the event loop alive while a ref'd child runs, as the poll handle
  * does on the pidfd path. `FORKEXEC_EXIT_WATCH=sigchld` forces this path.
  */
-const sigchldWatches = new Map<number, { done: (raw: NativeWaitStatus) => void; refd: boolean }>();
+interface SigchldWatch {
+  /** The status, or the error of a waitpid that can never succeed (ECHILD: reaped by someone else). */
+  done: (raw: NativeWaitStatus | null, error?: Error) => void;
+  refd: boolean;
+}
+
+const sigchldWatches = new Map<number, SigchldWatch>();
 let sigchldInterval: NodeJS.Timeout | undefined;
 
 function sigchldCheck(): void {
@@ -40,8 +46,16 @@ function sigchldCheck(): void {
     let raw: NativeWaitStatus | null;
     try {
       raw = native.waitpid(pid, native.constants.WNOHANG);
-    } catch {
-      continue; // ECHILD would mean someone else reaped it: nothing we can report
+    } catch (error) {
+      // ECHILD: someone else reaped it (a waitpid(-1) elsewhere in the
+      // process). Its status is lost; say so instead of waiting forever.
+      const { errno, syscall } = error as NativeErrnoError;
+      sigchldWatches.delete(pid);
+      watch.done(
+        null,
+        systemError(errno, syscall, { message: `child ${String(pid)} was reaped by someone else` }),
+      );
+      continue;
     }
     if (raw === null) continue;
     sigchldWatches.delete(pid);
@@ -69,15 +83,16 @@ function sigchldUpdate(): void {
 function watchBySigchld(pid: number): ExitWatch {
   const native = binding('exit watching');
   let running = true;
-  let resolveExited!: (s: WaitStatus) => void;
-  const exited = new Promise<WaitStatus>((resolve) => {
-    resolveExited = resolve;
+  let settle!: { resolve: (s: WaitStatus) => void; reject: (e: Error) => void };
+  const exited = new Promise<WaitStatus>((resolve, reject) => {
+    settle = { resolve, reject };
   });
-  const watch = {
+  const watch: SigchldWatch = {
     refd: true,
-    done: (raw: NativeWaitStatus) => {
+    done: (raw, error) => {
       running = false;
-      resolveExited(decodeWaitStatus(raw));
+      if (raw !== null) settle.resolve(decodeWaitStatus(raw));
+      else settle.reject(error ?? new Error(`child ${String(pid)}: no status`));
     },
   };
   sigchldWatches.set(pid, watch);

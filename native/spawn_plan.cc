@@ -20,6 +20,25 @@ int Int(const Napi::Object& o, const char* key) {
   return o.Get(key).As<Napi::Number>().Int32Value();
 }
 
+// fork() without the atfork handlers: glibc's _Fork (2.34 and later).
+pid_t ForkWithoutHandlers() {
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
+  return _Fork();
+#else
+  return fork();
+#endif
+}
+
+// A uid or gid: -1 means "leave it", anything else is 0 .. 2^32-2. Read as
+// 64 bits, because Int32Value would wrap ids >= 2^31 to negative numbers and
+// so silently skip a privilege drop the caller asked for.
+bool Id(const Napi::Object& o, const char* key, uint32_t* id) {
+  int64_t value = o.Get(key).As<Napi::Number>().Int64Value();
+  if (value < 0) return false;
+  *id = static_cast<uint32_t>(value);
+  return true;
+}
+
 std::vector<double> Numbers(const Napi::Value& value) {
   Napi::Array array = value.As<Napi::Array>();
   std::vector<double> out(array.Length());
@@ -146,12 +165,11 @@ SpawnPlan::SpawnPlan(const Napi::Object& o) : argv_(o.Get("argv")), envp_(ListOr
   plan_.set_groups = groups.IsArray();
   plan_.groups = groups_.data();
   plan_.group_count = static_cast<int>(groups_.size());
-  int gid = Int(o, "gid");
-  plan_.set_gid = gid >= 0;
-  plan_.gid = static_cast<gid_t>(gid < 0 ? 0 : gid);
-  int uid = Int(o, "uid");
-  plan_.set_uid = uid >= 0;
-  plan_.uid = static_cast<uid_t>(uid < 0 ? 0 : uid);
+  uint32_t id = 0;
+  plan_.set_gid = Id(o, "gid", &id);
+  plan_.gid = static_cast<gid_t>(plan_.set_gid ? id : 0);
+  plan_.set_uid = Id(o, "uid", &id);
+  plan_.uid = static_cast<uid_t>(plan_.set_uid ? id : 0);
   plan_.pdeathsig = Int(o, "pdeathsig");
   plan_.parent_pid = getpid();
   plan_.error_fd = -1;
@@ -308,7 +326,10 @@ bool SpawnPlan::LaunchChildPath(bool use_vfork, Launched* out, LaunchError* erro
         pid = clone(ChildEntry, top, flags, &plan_, nullptr);
       }
     } else {
-      pid = fork();
+      // _Fork, not fork: fork() runs the pthread_atfork child handlers of
+      // every library in the process before the child path, and those are
+      // not async-signal-safe.
+      pid = ForkWithoutHandlers();
       if (pid == 0) ChildPathRun(&plan_);
     }
     clone_errno = errno;

@@ -7,7 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { posix, Process, Pool } from 'forkexec';
+import { posix, Process, Pool, spawn, SubprocessError } from 'forkexec';
+import { runForkScenario } from './fork-helpers.mjs';
 import { children, openFds, root, tempDir } from './helpers.mjs';
 
 const SEED = Number(process.env.FORKEXEC_FUZZ_SEED ?? 20261123);
@@ -31,7 +32,7 @@ function check(call) {
       assert.equal(typeof error.errno, 'number', `system error without errno: ${error.message}`);
       assert.equal(typeof error.syscall, 'string');
     }
-    return { ok: false, system };
+    return { ok: false, system, error };
   }
 }
 
@@ -183,6 +184,171 @@ test('posixSpawn: random files, argv and options either spawn or throw a documen
   assert.ok(outcomes.systemError >= 1, JSON.stringify(outcomes));
   assert.equal(openFds().length, fdsBefore);
   assert.equal(children().length, childrenBefore);
+});
+
+/**
+ * Hostile now and then, for one of many fields: with some twenty options a
+ * case, `mostly` would leave hardly a case that starts a child.
+ */
+const rarely = (valid) =>
+  fc.oneof({ arbitrary: valid, weight: 60 }, { arbitrary: hostile, weight: 1 });
+
+/** Options of spawn(): mostly valid, so that most cases start a real child. */
+const highLevelOptions = mostly(
+  fc.record(
+    {
+      cwd: rarely(fc.constantFrom(dir, '/', '/nonexistent/dir')),
+      env: envValue,
+      argv0: rarely(fc.string({ maxLength: 8 })),
+      // 'inherit' would print into the test runner's output; fds 0-2 are its pipes.
+      stdio: rarely(
+        fc.oneof(
+          fc.constantFrom('pipe', 'pipe', 'ignore'),
+          fc.array(rarely(fc.constantFrom('pipe', 'pipe', 'ignore', 0, 70000)), { maxLength: 4 }),
+        ),
+      ),
+      fds: rarely(
+        fc.dictionary(
+          fc.oneof({ arbitrary: fc.constantFrom('3', '5'), weight: 20 }, fc.constantFrom('0', 'x')),
+          fd,
+          { maxKeys: 2 },
+        ),
+      ),
+      closeFds: rarely(fc.boolean()),
+      setsid: rarely(fc.constantFrom(false, false, false, true)),
+      // Seldom: setsid refuses it.
+      pgid: rarely(fc.constantFrom(undefined, undefined, undefined, 0, 2 ** 22)),
+      uid: rarely(fc.constantFrom(0, 65534, 2 ** 31 + 1)),
+      gid: rarely(fc.constantFrom(0, 65534)),
+      groups: rarely(fc.array(fc.nat(70000), { maxLength: 3 })),
+      umask: rarely(fc.integer({ min: 0, max: 0o777 })),
+      rlimits: rarely(
+        fc.dictionary(
+          fc.oneof(
+            { arbitrary: fc.constantFrom('nofile', 'core', 'cpu'), weight: 20 },
+            fc.constant('bogus'),
+          ),
+          rarely(fc.oneof(fc.nat(4096), fc.tuple(fc.nat(64), fc.nat(4096)))),
+          { maxKeys: 2 },
+        ),
+      ),
+      pdeathsig: rarely(fc.constantFrom('SIGTERM', 'SIGKILL', 0)),
+      method: rarely(fc.constantFrom('auto', 'posix_spawn', 'vfork', 'fork')),
+      timeout: rarely(fc.nat(2000)),
+      killSignal: rarely(fc.constantFrom('SIGTERM', 'SIGKILL', 9)),
+      // Seldom: it needs stdio[0] to be a pipe.
+      input: rarely(
+        fc.oneof(
+          { arbitrary: fc.constant(undefined), weight: 4 },
+          fc.string({ maxLength: 32 }),
+          fc.uint8Array({ maxLength: 32 }),
+        ),
+      ),
+      encoding: rarely(fc.constantFrom('utf8', 'buffer', 'latin1', 'hex')),
+      maxBuffer: rarely(fc.nat(1 << 16)),
+      reject: rarely(fc.boolean()),
+    },
+    { requiredKeys: [] },
+  ),
+);
+
+/** What awaiting a Subprocess may reject with: a start error, or a SubprocessError. */
+function checkOutcome(error) {
+  if (error instanceof SubprocessError) return 'failed';
+  assert.ok(error instanceof Error, `rejected with a non-Error: ${String(error)}`);
+  assert.match(String(error.code), /^E[A-Z0-9]+$/, `undocumented rejection: ${error.stack}`);
+  assert.equal(typeof error.errno, 'number', error.message);
+  assert.equal(typeof error.syscall, 'string', error.message);
+  assert.ok(Array.isArray(error.spawnargs), error.message);
+  return 'startError';
+}
+
+test('spawn: random files, argv and options either run or fail in a documented way', async (t) => {
+  const fdsBefore = openFds().length;
+  const childrenBefore = children().length;
+  const outcomes = { succeeded: 0, failed: 0, startError: 0, argumentError: 0 };
+  const reasons = new Map();
+  await fc.assert(
+    fc.asyncProperty(
+      fc.oneof(
+        { arbitrary: fc.constantFrom('/bin/true', '/bin/false', 'true', 'false'), weight: 4 },
+        { arbitrary: safePath, weight: 1 },
+      ),
+      argv,
+      highLevelOptions,
+      async (file, args, options) => {
+        const started = check(() => spawn(file, args, options));
+        if (!started.ok) {
+          outcomes.argumentError++;
+          const why = String(started.error?.message)
+            .replace(/ Received .*/s, '')
+            .slice(0, 70);
+          reasons.set(why, (reasons.get(why) ?? 0) + 1);
+          return;
+        }
+        try {
+          await started.value;
+          outcomes.succeeded++;
+        } catch (error) {
+          outcomes[checkOutcome(error)]++;
+        }
+      },
+    ),
+    { seed: SEED + 4, numRuns: Math.min(RUNS, 1500) },
+  );
+  t.diagnostic(`outcomes: ${JSON.stringify(outcomes)}`);
+  const common = [...reasons].sort((a, b) => b[1] - a[1]).slice(0, 5);
+  t.diagnostic(`most common argument errors: ${JSON.stringify(common)}`);
+  // The fuzz must start real children, not only trip the argument checks.
+  assert.ok(outcomes.succeeded + outcomes.failed >= 100, JSON.stringify(outcomes));
+  assert.ok(outcomes.startError >= 1, JSON.stringify(outcomes));
+  assert.equal(openFds().length, fdsBefore, JSON.stringify(outcomes));
+  assert.deepEqual(children().length, childrenBefore);
+});
+
+test('fork: random arguments and random results either work or fail in a documented way', () => {
+  // Real forks need node --single-threaded: the cases run in such a node.
+  const { result } = runForkScenario(
+    `
+    import fc from 'fast-check';
+    import { fork } from 'forkexec';
+    import { readdirSync, writeSync } from 'node:fs';
+    const fds = () => readdirSync('/proc/self/fd').length;
+    // One fork first: what the first fork opens once (and keeps) is no leak.
+    await fork(() => 0);
+    const fdsBefore = fds();
+    const outcomes = { value: 0, unserializable: 0, argumentError: 0, other: [] };
+    const values = fc.oneof(fc.anything(), fc.constantFrom(() => 1, Symbol('s'), new WeakMap()), fc.bigInt());
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(values, values.map((v) => () => v), values.map((v) => async () => v)), async (arg) => {
+        let child;
+        try {
+          child = fork(arg);
+        } catch (error) {
+          if (error.code === 'ERR_INVALID_ARG_TYPE') outcomes.argumentError++;
+          else outcomes.other.push(String(error.code) + ' ' + error.message);
+          return;
+        }
+        try {
+          await child;
+          outcomes.value++;
+        } catch (error) {
+          if (error.code === 'ERR_FORK_RESULT_UNSERIALIZABLE') outcomes.unserializable++;
+          else outcomes.other.push(String(error.code) + ' ' + error.message);
+        }
+      }),
+      { seed: ${SEED + 5}, numRuns: 200 },
+    );
+    writeSync(1, 'RESULT ' + JSON.stringify({ outcomes, fdsBefore, fdsAfter: fds() }) + '\\n');
+  `,
+    { timeout: 240_000 },
+  );
+  const { outcomes } = result;
+  assert.deepEqual(outcomes.other, [], 'only documented errors');
+  assert.ok(outcomes.value >= 20, JSON.stringify(outcomes));
+  assert.ok(outcomes.unserializable >= 5, JSON.stringify(outcomes));
+  assert.ok(outcomes.argumentError >= 20, JSON.stringify(outcomes));
+  assert.equal(result.fdsAfter, result.fdsBefore, 'no fd left behind');
 });
 
 test('posix calls with random arguments: documented errors only', () => {

@@ -23,7 +23,7 @@ const alive = (pid) =>
  * is delivered, but its death is seen only by polling /proc.
  */
 async function gone(pid) {
-  for (const deadline = Date.now() + 20_000; Date.now() < deadline; ) {
+  for (const deadline = Date.now() + 20_000; Date.now() < deadline;) {
     if (!alive(pid)) return true;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }

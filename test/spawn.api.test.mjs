@@ -59,7 +59,7 @@ test('an AbortSignal kills the child; an aborted signal never starts it', async 
 });
 
 test('maxBuffer truncates, kills and rejects', async () => {
-  const e = await spawn('sh', ['-c', 'head -c 100000 /dev/zero; sleep 30'], {
+  const e = await spawn('sh', ['-c', 'head -c 100000 /dev/zero; exec sleep 30'], {
     maxBuffer: 1000,
     encoding: 'buffer',
   }).catch((x) => x);

@@ -145,6 +145,25 @@ test('SIGCHLD fallback (kernels without pidfds) reaps only our own pids', () => 
   assert.equal(out.again, false);
 });
 
+test('SIGCHLD fallback: a child reaped behind our back rejects with ECHILD instead of hanging', () => {
+  const r = runNode(
+    `
+    import { spawn, posix } from 'forkexec';
+    const child = spawn('sleep', ['0.2'], { stdio: 'ignore' });
+    // Someone else reaps it (here: a blocking waitpid on its pid).
+    const stolen = posix.waitpid(child.pid);
+    const error = await child.then(() => null, (e) => ({ code: e.code, syscall: e.syscall }));
+    console.log(JSON.stringify({ stolen: stolen.exitCode, error }));
+  `,
+    { env: { ...process.env, FORKEXEC_EXIT_WATCH: 'sigchld' } },
+  );
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout), {
+    stolen: 0,
+    error: { code: 'ECHILD', syscall: 'waitpid' },
+  });
+});
+
 test('pdeathsig: the child gets the signal when the parent dies', async () => {
   const r = runNode(`
     import { spawn } from 'forkexec';

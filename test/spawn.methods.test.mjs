@@ -3,10 +3,11 @@
 // it from /proc/self.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openSync, closeSync, realpathSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { openSync, closeSync, existsSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'forkexec';
-import { tempDir, statusField } from './helpers.mjs';
+import { root, tempDir, statusField } from './helpers.mjs';
 
 const METHODS = ['posix_spawn', 'vfork', 'fork'];
 
@@ -137,10 +138,73 @@ test('uid, gid and groups as root: setgroups, setgid, setuid in the child', asyn
     assert.equal(statusField(stdout, 'Gid'), '2345\t2345\t2345\t2345', method);
     assert.equal(statusField(stdout, 'Groups'), '3456 4567', method);
   }
-  // uid alone drops root's supplementary groups, as libuv does.
-  const { stdout } = await spawn('cat', ['/proc/self/status'], { uid: 1234 });
-  assert.equal(statusField(stdout, 'Groups'), '');
-  assert.equal(statusField(stdout, 'Gid').split('\t')[0], String(process.getgid()));
+});
+
+test("uid alone drops the parent's supplementary groups, as libuv does", (t) => {
+  if (process.getuid() !== 0 || !existsSync('/usr/bin/setpriv')) {
+    t.skip('needs root and setpriv to give the parent supplementary groups');
+    return;
+  }
+  // The parent runs with groups of its own, so that dropping them shows.
+  const script = `
+    import { spawn } from 'forkexec';
+    import { readFileSync } from 'node:fs';
+    const own = readFileSync('/proc/self/status', 'utf8');
+    const { stdout } = await spawn('cat', ['/proc/self/status'], { uid: 1234 });
+    console.log(JSON.stringify({ own, child: stdout }));
+  `;
+  const run = spawnSync(
+    'setpriv',
+    ['--groups=111,222', process.execPath, '--input-type=module', '-e', script],
+    { cwd: root, encoding: 'utf8' },
+  );
+  assert.equal(run.status, 0, run.stderr);
+  const { own, child } = JSON.parse(run.stdout);
+  assert.equal(statusField(own, 'Groups'), '111 222', 'the parent has the groups');
+  assert.equal(statusField(child, 'Groups'), '', 'the child has none of them');
+  assert.equal(statusField(child, 'Uid'), '1234\t1234\t1234\t1234');
+  assert.equal(statusField(child, 'Gid').split('\t')[0], statusField(own, 'Gid').split('\t')[0]);
+});
+
+test('uids and gids of 2^31 and above are set, not wrapped into "leave it"', async (t) => {
+  if (process.getuid() !== 0) {
+    t.skip('needs root to change credentials');
+    return;
+  }
+  const uid = 2 ** 31 + 5;
+  const gid = 2 ** 32 - 2;
+  for (const method of ['vfork', 'fork']) {
+    const { stdout } = await spawn('cat', ['/proc/self/status'], {
+      uid,
+      gid,
+      groups: [gid],
+      method,
+    });
+    assert.equal(statusField(stdout, 'Uid'), Array(4).fill(uid).join('\t'), method);
+    assert.equal(statusField(stdout, 'Gid'), Array(4).fill(gid).join('\t'), method);
+    assert.equal(statusField(stdout, 'Groups'), String(gid), method);
+  }
+});
+
+test('pgid > 0 joins an existing group; setsid with pgid is refused before any start', async () => {
+  const leader = spawn('sleep', ['30'], { pgid: 0, stdio: 'ignore', reject: false });
+  try {
+    for (const method of METHODS) {
+      const { stdout } = await spawn('cat', ['/proc/self/stat'], { pgid: leader.pid, method });
+      // The fifth field of /proc/<pid>/stat (after "pid (comm) state ppid") is the group.
+      const pgrp = Number(stdout.slice(stdout.lastIndexOf(')') + 2).split(' ')[2]);
+      assert.equal(pgrp, leader.pid, method);
+    }
+  } finally {
+    leader.kill('SIGKILL');
+    await leader;
+  }
+  for (const pgid of [0, 1234]) {
+    assert.throws(() => spawn('true', { setsid: true, pgid }), {
+      code: 'ERR_INVALID_ARG_VALUE',
+      message: /cannot be combined with setsid/,
+    });
+  }
 });
 
 test('SIGPIPE works in the child: a writer into a closed pipe dies quietly', async () => {

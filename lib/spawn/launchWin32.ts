@@ -15,7 +15,7 @@ import { spawnError } from './error';
 import { checkCwd } from './resolve';
 import type { Prepared } from './prepare';
 import type { Launched, LaunchFailure } from './launched';
-import { cpOptions } from './win32Plan';
+import { checkWin32Signal, cpOptions } from './win32Plan';
 
 function exitStatus(pid: number, code: number | null, signal: NodeJS.Signals | null): WaitStatus {
   return {
@@ -55,9 +55,8 @@ function watchChild(child: ChildProcess, spawnargs: string[], file: string): Exi
       return running;
     },
     kill(signal: number): boolean {
+      checkWin32Signal(signal, 'kill()');
       if (!running || child.pid === undefined) return false;
-      // Windows knows SIGTERM, SIGKILL, SIGINT and SIGQUIT (all end the
-      // process); child_process throws ENOSYS for the others.
       return child.kill(signalName(signal) as NodeJS.Signals);
     },
     ref: () => {

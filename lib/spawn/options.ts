@@ -19,6 +19,7 @@ import {
 } from '../validate';
 import { isMainThread } from 'node:worker_threads';
 import { binding, hasNative } from '../native';
+import { checkWin32Signal } from './win32Plan';
 
 const INT32_MAX = 2 ** 31 - 1;
 const UINT32_LIMIT = 2 ** 32 - 2; // (uid_t)-1 means "unchanged" to the kernel
@@ -357,9 +358,20 @@ export function checkOptions(options: unknown): CheckedOptions {
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw invalidArgType('options.signal', 'an instance of AbortSignal', signal);
   }
+  // setsid makes the child the leader of a new session and of a new group
+  // whose id is its pid; the kernel refuses setpgid for a session leader.
+  if (own(opts, 'setsid') === true && pgid !== undefined) {
+    throw invalidArgValue(
+      'options.pgid',
+      pgid,
+      'cannot be combined with setsid: true (a new session already makes a new process group led by the child)',
+    );
+  }
   const maxBuffer = own(opts, 'maxBuffer') ?? 100 * 1024 * 1024;
   if (maxBuffer !== Infinity)
     validateInteger(maxBuffer, 'options.maxBuffer', 0, Number.MAX_SAFE_INTEGER);
+  const killSignal = signalNumber(own(opts, 'killSignal') ?? 'SIGTERM', 'options.killSignal');
+  if (!hasNative) checkWin32Signal(killSignal, 'options.killSignal');
   return {
     cwd,
     cwdText: text,
@@ -383,7 +395,7 @@ export function checkOptions(options: unknown): CheckedOptions {
     method,
     timeout: validateInteger(own(opts, 'timeout') ?? 0, 'options.timeout', 0, INT32_MAX),
     signal,
-    killSignal: signalNumber(own(opts, 'killSignal') ?? 'SIGTERM', 'options.killSignal'),
+    killSignal,
     input,
     encoding: checkEncoding(own(opts, 'encoding')),
     maxBuffer,

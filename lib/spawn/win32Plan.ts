@@ -4,8 +4,26 @@
  * Shared by the Subprocess launcher and spawnSync.
  */
 import type { SpawnOptions as CpSpawnOptions, StdioOptions } from 'node:child_process';
+import { unsupportedPlatform } from '../errors';
+import { signalName } from '../signals';
 import type { CheckedOptions, StdioSlot } from './options';
 import type { Prepared } from './prepare';
+
+/** The signals Windows has (each but 0 ends the process), by number. */
+const WIN32_SIGNALS = new Set([0, 2, 3, 9, 15]);
+
+/**
+ * Throws `ERR_FORKEXEC_UNSUPPORTED_PLATFORM` for a signal Windows does not
+ * have (child_process would throw ENOSYS, at a moment nobody catches when
+ * a timeout sends it).
+ */
+export function checkWin32Signal(signal: number, name: string): void {
+  if (WIN32_SIGNALS.has(signal)) return;
+  throw unsupportedPlatform(
+    `${name} ${signalName(signal)}`,
+    'Windows has SIGTERM, SIGKILL, SIGINT and SIGQUIT (each ends the process), and 0.',
+  );
+}
 
 /** `KEY=value` C strings back to the object child_process takes. */
 function envObject(envp: Buffer[]): Record<string, string> {

@@ -79,6 +79,10 @@ test(
     const quiet = await spawn(node, script('console.log("nowhere")'), { stdio: 'ignore' });
     assert.equal(quiet.stdout, undefined);
     assert.equal(quiet.stderr, undefined);
+    const shared = await spawn(node, script('process.exitCode = 0'), { stdio: 'inherit' });
+    assert.equal(shared.exitCode, 0);
+    assert.equal(shared.stdout, undefined);
+    assert.equal(shared.stderr, undefined);
   },
 );
 
@@ -103,6 +107,7 @@ test(
     });
     assert.equal(aborted.kill(), false, 'the child was already reaped');
     const child = spawn(node, hang);
+    assert.throws(() => child.kill('SIGHUP'), { code: 'ERR_FORKEXEC_UNSUPPORTED_PLATFORM' });
     const exit = new Promise((resolve) => child.once('exit', (...args) => resolve(args)));
     assert.equal(child.kill('SIGKILL'), true);
     assert.deepEqual(await exit, [null, 'SIGKILL']);
@@ -199,6 +204,13 @@ test(
           },
         );
       }
+    }
+    // A kill signal Windows lacks is refused up front, not thrown from a timer.
+    for (const call of [spawn, spawnSync]) {
+      assert.throws(() => call(node, ['-v'], { timeout: 100, killSignal: 'SIGHUP' }), {
+        code: 'ERR_FORKEXEC_UNSUPPORTED_PLATFORM',
+        message: /options\.killSignal SIGHUP is not supported on win32/,
+      });
     }
     // The values that ask for nothing are accepted.
     const fine = spawnSync(node, ['-e', ''], { setsid: false, method: 'auto', closeFds: true });
