@@ -2,7 +2,7 @@
 // it, then its JSON and SVG as a reader gets them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { XMLValidator, XMLParser } from 'fast-xml-parser';
@@ -73,5 +73,50 @@ test('forkexec bench refuses unknown methods and bad sizes with a clear message'
     assert.ok(error, `${args.join(' ')} must fail`);
     assert.equal(error.status, 1);
     assert.match(error.stderr, message);
+  }
+});
+
+test('--methods, --sizes and --iterations select the work; progress goes to stderr', () => {
+  const { dir, cleanup } = tempDir('forkexec-bench-select-');
+  try {
+    const cli = join(root, 'dist', 'cli.js');
+    const run = spawnSync(
+      process.execPath,
+      [
+        cli,
+        'bench',
+        '--methods',
+        'posix.posixSpawn,cp.spawnSync',
+        '--sizes',
+        '20MB,60MB',
+        '--iterations',
+        '3',
+        '--out',
+        dir,
+      ],
+      { encoding: 'utf8' },
+    );
+    assert.equal(run.status, 0, run.stderr);
+    // Not a terminal: one progress line per step, on stderr.
+    assert.match(run.stderr, /posix\.posixSpawn|cp\.spawnSync/);
+    const results = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8'));
+    assert.deepEqual(results.sizes, ['20MB', '60MB']);
+    const got = results.rows.map((r) => `${r.method}@${r.size}`).sort();
+    assert.deepEqual(got, [
+      'cp.spawnSync@20MB',
+      'cp.spawnSync@60MB',
+      'posix.posixSpawn@20MB',
+      'posix.posixSpawn@60MB',
+    ]);
+    for (const row of results.rows) {
+      assert.ok(row.n >= 1 && row.n <= 3, `${row.method}: ${row.n} samples`);
+      // The parent really held the asked-for memory while it measured.
+      assert.ok(row.rssBytes >= row.sizeBytes, `${row.method}@${row.size}: rss ${row.rssBytes}`);
+      assert.ok(row.ratio >= 1, `ratio to the fastest of its group: ${row.ratio}`);
+    }
+    const md = readFileSync(join(dir, 'results.md'), 'utf8');
+    assert.match(md, /\| run \/bin\/true \| 60MB \|/);
+  } finally {
+    cleanup();
   }
 });

@@ -5,8 +5,13 @@ import assert from 'node:assert/strict';
 import { posix } from 'forkexec';
 import { runNode } from './helpers.mjs';
 
-/** Runs `body` (ESM source with `posix` in scope) in a fresh node; returns its stdout as JSON. */
-function inNode(body, execArgv = []) {
+/**
+ * Runs `body` (ESM source with `posix` in scope) in a fresh node; returns its
+ * stdout as JSON. The node is single-threaded by default: a child of a raw
+ * posix.fork() that runs JavaScript (converting execve's arguments is enough)
+ * can deadlock on a lock a V8 background thread held at the fork.
+ */
+function inNode(body, execArgv = ['--single-threaded']) {
   const result = runNode(`import { posix } from 'forkexec';\n${body}`, { execArgv });
   assert.equal(result.status, 0, `child node failed: ${result.stderr}`);
   return JSON.parse(result.stdout);

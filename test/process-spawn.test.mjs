@@ -2,10 +2,11 @@
 // imports the target's module.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Pool, Process, getStartMethods } from 'forkexec';
+import { Pool, Process, forkserver, getStartMethods } from 'forkexec';
 import * as targets from './fixtures/targets.mjs';
-import { children, openFds, root } from './helpers.mjs';
+import { children, openFds, root, tempDir } from './helpers.mjs';
 
 const MODULE = join(root, 'test', 'fixtures', 'targets.mjs');
 const target = (name) => ({ module: MODULE, export: name });
@@ -150,6 +151,30 @@ test('a crashed worker fails its task and is replaced', async () => {
   assert.notEqual(second, first);
   assert.equal(await pool.run(target('add'), [2, 3]), 5);
   await pool.close();
+});
+
+test('a Pool settles tasks in order of completion, not of submission', async () => {
+  for (const startMethod of ['spawn', 'forkserver']) {
+    const { dir, cleanup } = tempDir('forkexec-pool-order-');
+    const pool = new Pool({ size: 2, startMethod });
+    try {
+      const gate = join(dir, 'gate');
+      const settled = [];
+      const long = pool.run(target('whenFileExists'), [gate, 'long']).then((v) => settled.push(v));
+      const short = pool.run(target('add'), [1, 2]).then((v) => settled.push(v));
+      // The short task, submitted second, settles while the long one still waits.
+      await short;
+      assert.deepEqual(settled, [3], startMethod);
+      writeFileSync(gate, '');
+      await long;
+      assert.deepEqual(settled, [3, 'long'], startMethod);
+    } finally {
+      await pool.close();
+      cleanup();
+    }
+  }
+  // The server started for the forkserver pool is a child of this process.
+  await forkserver.stop();
 });
 
 test('close waits for running tasks; terminate kills and rejects', async () => {

@@ -2,7 +2,9 @@
 // real pipes, streams with fds.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openSync, closeSync, readFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { openSync, closeSync, readdirSync, readFileSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { spawn, posix } from 'forkexec';
 import { runNode, tempDir, openFds } from './helpers.mjs';
@@ -70,6 +72,42 @@ test('closeFds: secret fds without close-on-exec stay in the parent', async () =
     posix.close(secret);
     closeSync(file);
     cleanup();
+  }
+});
+
+test('a child inherits exactly fds 0-2 and the fds it was given: no secret file, socket or pipe', async (t) => {
+  const { dir, cleanup } = tempDir();
+  const server = createServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const client = connect(server.address().port, '127.0.0.1');
+  await once(client, 'connect');
+  const file = openSync(join(dir, 'secret'), 'w');
+  const [pipeRead, pipeWrite] = posix.pipe();
+  const given = openSync(join(dir, 'given'), 'w');
+  // Secrets the parent holds without close-on-exec, as a careless library would.
+  const secrets = [file, server._handle.fd, client._handle.fd, pipeRead, pipeWrite].map((fd, i) =>
+    posix.dup2(fd, 80 + i),
+  );
+  t.after(() => {
+    for (const fd of [...secrets, pipeRead, pipeWrite]) posix.close(fd);
+    closeSync(file);
+    closeSync(given);
+    client.destroy();
+    server.close();
+    cleanup();
+  });
+  for (const fd of secrets) assert.equal(posix.getCloexec(fd), false);
+  for (const method of METHODS) {
+    // The child's fd table, read from outside while it runs: nothing of its own adds to it.
+    const child = spawn('sleep', ['30'], { method, stdio: 'ignore', fds: { 5: given } });
+    // spawn() returns once the child has exec'd (its error pipe closed on exec).
+    assert.equal(readFileSync(`/proc/${child.pid}/comm`, 'utf8').trim(), 'sleep', method);
+    const fds = readdirSync(`/proc/${child.pid}/fd`)
+      .map(Number)
+      .sort((a, b) => a - b);
+    child.kill('SIGKILL');
+    await child.catch(() => undefined);
+    assert.deepEqual(fds, [0, 1, 2, 5], method);
   }
 });
 
