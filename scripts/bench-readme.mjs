@@ -38,4 +38,6 @@ const block = [
   END,
 ].join('\n');
 writeFileSync(readmePath, readme.slice(0, start) + block + readme.slice(end + END.length));
-console.log(`README.md: bench block from ${join(from, 'results.md')}; chart at docs/bench-chart.svg`);
+console.log(
+  `README.md: bench block from ${join(from, 'results.md')}; chart at docs/bench-chart.svg`,
+);
