@@ -54,9 +54,11 @@ try {
       // Node's own allocations are not ours to judge: leaks are off, every
       // memory error and undefined behaviour in the addon is fatal. The
       // preload reaches every program the tests start, and some of those
-      // are killed with SIGFPE on purpose: ASan must let that signal be
-      // (a division by zero in the addon is UBSan's to report).
-      ASAN_OPTIONS: `detect_leaks=0:abort_on_error=0:halt_on_error=1:handle_sigfpe=0:log_path=${join(reports, 'asan')}`,
+      // are killed with SIGSEGV, SIGBUS or SIGFPE on purpose: ASan must let
+      // those signals be. (Its memory checks do not need them; a wild
+      // pointer in the addon still kills node and fails its test, and a
+      // division by zero is UBSan's to report.)
+      ASAN_OPTIONS: `detect_leaks=0:abort_on_error=0:halt_on_error=1:handle_segv=0:handle_sigbus=0:handle_sigfpe=0:log_path=${join(reports, 'asan')}`,
       UBSAN_OPTIONS: `print_stacktrace=1:halt_on_error=1:log_path=${join(reports, 'ubsan')}`,
     },
   });

@@ -5,10 +5,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn as cpSpawn } from 'node:child_process';
 import { existsSync, openSync, readFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Process, Pool, forkserver } from 'forkexec';
 import * as targets from './fixtures/targets.mjs';
-import { children, root } from './helpers.mjs';
+import { children, root, tempDir } from './helpers.mjs';
 
 const MODULE = join(root, 'test', 'fixtures', 'targets.mjs');
 const target = (name) => ({ module: MODULE, export: name });
@@ -128,6 +130,48 @@ test('only the process that started the server can reach it', async () => {
   const [code] = await new Promise((resolve) => child.on('exit', (...a) => resolve(a)));
   assert.equal(code, 2);
 });
+
+test(
+  'a server whose control socket leads to another process refuses it (peer credentials)',
+  // A server that accepted the stranger would wait for requests: the timeout fails the test.
+  { timeout: 30_000 },
+  async () => {
+    // The server is our child (getppid passes), but its control socket is a
+    // connection accepted from another process: SO_PEERCRED names that one.
+    const { dir, cleanup } = tempDir('forkexec-peer-');
+    const listener = createServer();
+    const path = join(dir, 'control.sock');
+    await new Promise((resolve) => listener.listen(path, resolve));
+    const accepted = once(listener, 'connection');
+    const stranger = cpSpawn(
+      process.execPath,
+      ['-e', `require('net').connect(${JSON.stringify(path)}); setInterval(() => {}, 1000)`],
+      { stdio: 'ignore' },
+    );
+    try {
+      const [socket] = await accepted;
+      const server = cpSpawn(
+        process.execPath,
+        [
+          '--single-threaded',
+          join(root, 'dist', 'process', 'forkserver', 'serverMain.js'),
+          JSON.stringify({ preload: [], parentPid: process.pid }),
+        ],
+        { stdio: ['ignore', 'ignore', 'inherit', socket._handle.fd] },
+      );
+      const exited = new Promise((resolve) => server.on('exit', (...a) => resolve(a)));
+      socket.destroy();
+      const watchdog = setTimeout(() => server.kill('SIGKILL'), 20_000);
+      const [code] = await exited;
+      clearTimeout(watchdog);
+      assert.equal(code, 2, 'refused: the peer is the stranger, not the parent');
+    } finally {
+      stranger.kill('SIGKILL');
+      listener.close();
+      cleanup();
+    }
+  },
+);
 
 test('the forkserver and its children never outlive a parent killed with SIGKILL', async () => {
   const parent = cpSpawn(
