@@ -7,6 +7,7 @@
 import { fork as cpFork, spawn as cpSpawn, spawnSync as cpSpawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import * as posix from '../posix';
 import { spawn } from '../spawn';
@@ -64,7 +65,16 @@ function processRun(startMethod: StartMethod): BenchMethod {
     id: `process.${startMethod}`,
     label: `Process(${startMethod}).run()`,
     group: 'js',
-    ...(startMethod === 'fork' ? { execArgv: SAFE_FORK } : {}),
+    ...(startMethod === 'fork'
+      ? {
+          execArgv: SAFE_FORK,
+          // What fork is for: the child starts with the parent's modules
+          // loaded, as forkserver's children start with its preloads.
+          setup: async () => {
+            await import(pathToFileURL(TRIVIAL.module).href);
+          },
+        }
+      : {}),
     ...(startMethod === 'forkserver'
       ? {
           setup: () => {

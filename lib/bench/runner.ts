@@ -34,6 +34,15 @@ async function timeOnce(method: BenchMethod): Promise<number> {
 }
 
 async function measure(method: BenchMethod, config: RunnerConfig): Promise<number[]> {
+  await method.setup?.();
+  try {
+    return await sample(method, config);
+  } finally {
+    await method.teardown?.();
+  }
+}
+
+async function sample(method: BenchMethod, config: RunnerConfig): Promise<number[]> {
   if (method.batch) {
     method.batch(config.warmup);
     return method.batch(config.iterations);
