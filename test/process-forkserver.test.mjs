@@ -93,22 +93,6 @@ test('a forkserver Pool, and stop() kills and reaps what runs', async () => {
   assert.equal(await gone(hanging.pid), true);
 });
 
-test('a crashed forkserver worker fails its task and is replaced', async () => {
-  const pool = new Pool({ size: 1, startMethod: 'forkserver' });
-  try {
-    const first = await pool.run(target('getPid'));
-    await assert.rejects(pool.run(target('crash')), {
-      code: 'ERR_FORKEXEC_CHILD_DIED',
-      signal: 'SIGKILL',
-    });
-    const second = await pool.run(target('getPid'));
-    assert.notEqual(second, first);
-    assert.equal(await pool.run(target('add'), [2, 3]), 5);
-  } finally {
-    await pool.close();
-  }
-});
-
 test('only the process that started the server can reach it', async () => {
   await run('add', [0, 0]);
   const server = forkserver.pid;

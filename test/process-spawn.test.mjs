@@ -140,17 +140,20 @@ test('a Pool runs tasks on long-lived workers', async () => {
   await assert.rejects(pool.run(target('add'), [1, 1]), { code: 'ERR_FORKEXEC_POOL_CLOSED' });
 });
 
-test('a crashed worker fails its task and is replaced', async () => {
-  const pool = new Pool({ size: 1, startMethod: 'spawn' });
-  const first = await pool.run(target('getPid'));
-  await assert.rejects(pool.run(target('crash')), {
-    code: 'ERR_FORKEXEC_CHILD_DIED',
-    signal: 'SIGKILL',
-  });
-  const second = await pool.run(target('getPid'));
-  assert.notEqual(second, first);
-  assert.equal(await pool.run(target('add'), [2, 3]), 5);
-  await pool.close();
+test('a crashed worker fails its task and is replaced (spawn and forkserver)', async () => {
+  for (const startMethod of ['spawn', 'forkserver']) {
+    const pool = new Pool({ size: 1, startMethod });
+    const first = await pool.run(target('getPid'));
+    await assert.rejects(pool.run(target('crash')), {
+      code: 'ERR_FORKEXEC_CHILD_DIED',
+      signal: 'SIGKILL',
+    });
+    const second = await pool.run(target('getPid'));
+    assert.notEqual(second, first, startMethod);
+    assert.equal(await pool.run(target('add'), [2, 3]), 5);
+    await pool.close();
+  }
+  await forkserver.stop();
 });
 
 test('a Pool settles tasks in order of completion, not of submission', async () => {
