@@ -46,7 +46,7 @@ try {
   }
   const tests = NATIVE_TESTS.length > 0 ? NATIVE_TESTS : DEFAULT_TESTS;
   console.log(`running ${tests.length} test files with the sanitizers`);
-  const result = spawnSync(process.execPath, ['--test', ...tests], {
+  const result = spawnSync(process.execPath, ['--test', '--test-timeout=600000', ...tests], {
     stdio: 'inherit',
     env: {
       ...process.env,
