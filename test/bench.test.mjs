@@ -47,7 +47,16 @@ test(
       const parsed = new XMLParser({ ignoreAttributes: false }).parse(svg);
       assert.ok(parsed.svg, 'the root element is <svg>');
       assert.ok([].concat(parsed.svg.polyline).length >= methods.length - skipped.size);
-      assert.match(readFileSync(join(dir, 'results.md'), 'utf8'), /\| median ms \|/);
+      const md = readFileSync(join(dir, 'results.md'), 'utf8');
+      assert.match(md, /\| median ms \|/);
+      // The ratios the issues set targets for, computed from this run.
+      assert.match(
+        md,
+        /forkexec spawn \/ C posix_spawn floor at 50MB: \*\*\d+\.\d\dx\*\* \(target <= 1\.3x: (met|not met)\)/,
+      );
+      assert.match(md, /new Worker \/ fork\(fn\) at 50MB: \*\*\d+\.\d\dx\*\*/);
+      // One parent size: no ratio of a size against itself.
+      assert.doesNotMatch(md, /largest parent \/ smallest/);
     } finally {
       cleanup();
     }

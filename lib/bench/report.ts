@@ -1,5 +1,5 @@
 /** The harness's results as a terminal table and as Markdown. */
-import type { BenchResults, BenchRow } from './harness';
+import type { BenchResults } from './harness';
 
 const fmt = (ms: number): string =>
   ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2);
@@ -48,125 +48,101 @@ export function terminalTable(results: BenchResults): string {
   return out.join('\n');
 }
 
-/** A ratio between two methods' medians at one size, when both were measured. */
-export function ratio(
-  results: BenchResults,
-  slower: string,
-  faster: string,
-  size: string,
-): number | null {
-  const find = (id: string): BenchRow | undefined =>
-    results.rows.find((r) => r.method === id && r.size === size);
-  const a = find(slower);
-  const b = find(faster);
-  return a && b ? a.median / b.median : null;
-}
-
-/** A ratio the issues set a target for: `slower / faster` at one parent size. */
+/**
+ * A ratio the issues set a target for: the median of `slower` at one parent
+ * size over the median of `faster` at another ('first' / 'last': the smallest
+ * / largest size measured), at most `max` or at least `min`.
+ */
 interface Headline {
   text: string;
-  slower: string;
-  faster: string;
-  /** 'first' / 'last': the smallest / largest parent size measured. */
-  size: 'first' | 'last';
-  /** The target, as "at most" (`max`) or "at least" (`min`) this ratio. */
+  slower: [method: string, size: 'first' | 'last'];
+  faster: [method: string, size: 'first' | 'last'];
   max?: number;
   min?: number;
 }
 
+const headline = (
+  text: string,
+  slower: Headline['slower'],
+  faster: Headline['faster'],
+  target: { max: number } | { min: number },
+): Headline => ({ text, slower, faster, ...target });
+
 const HEADLINES: readonly Headline[] = [
-  {
-    text: 'forkexec spawn / C posix_spawn floor',
-    slower: 'forkexec.spawn',
-    faster: 'c.posix_spawn',
-    size: 'first',
-    max: 1.3,
-  },
-  {
-    text: 'forkexec spawn / child_process.spawn',
-    slower: 'forkexec.spawn',
-    faster: 'cp.spawn',
-    size: 'first',
-    max: 0.5,
-  },
-  {
-    text: 'child_process.spawn / forkexec spawn, largest parent',
-    slower: 'cp.spawn',
-    faster: 'forkexec.spawn',
-    size: 'last',
-    min: 30,
-  },
-  {
-    text: 'new Worker / fork(fn)',
-    slower: 'worker',
-    faster: 'forkexec.fork',
-    size: 'first',
-    min: 5,
-  },
-  {
-    text: 'child_process.fork / fork(fn)',
-    slower: 'cp.fork',
-    faster: 'forkexec.fork',
-    size: 'first',
+  headline(
+    'forkexec spawn / C posix_spawn floor',
+    ['forkexec.spawn', 'first'],
+    ['c.posix_spawn', 'first'],
+    { max: 1.3 },
+  ),
+  headline(
+    'forkexec spawn / child_process.spawn',
+    ['forkexec.spawn', 'first'],
+    ['cp.spawn', 'first'],
+    { max: 0.5 },
+  ),
+  headline(
+    'forkexec spawn, largest parent / smallest',
+    ['forkexec.spawn', 'last'],
+    ['forkexec.spawn', 'first'],
+    { max: 1.3 },
+  ),
+  headline(
+    'child_process.spawn / forkexec spawn, largest parent',
+    ['cp.spawn', 'last'],
+    ['forkexec.spawn', 'last'],
+    { min: 30 },
+  ),
+  headline('new Worker / fork(fn)', ['worker', 'first'], ['forkexec.fork', 'first'], { min: 5 }),
+  headline('child_process.fork / fork(fn)', ['cp.fork', 'first'], ['forkexec.fork', 'first'], {
     min: 20,
-  },
-  {
-    text: 'Process(spawn) / Process(forkserver)',
-    slower: 'process.spawn',
-    faster: 'process.forkserver',
-    size: 'first',
-    min: 10,
-  },
-  {
-    text: 'Process(spawn) / Process(fork)',
-    slower: 'process.spawn',
-    faster: 'process.fork',
-    size: 'first',
-    min: 10,
-  },
-  {
-    text: 'child_process.fork / Process(forkserver)',
-    slower: 'cp.fork',
-    faster: 'process.forkserver',
-    size: 'first',
-    min: 10,
-  },
-  {
-    text: 'new Worker / Process(forkserver)',
-    slower: 'worker',
-    faster: 'process.forkserver',
-    size: 'first',
-    min: 5,
-  },
+  }),
+  headline(
+    'Process(spawn) / Process(forkserver)',
+    ['process.spawn', 'first'],
+    ['process.forkserver', 'first'],
+    { min: 10 },
+  ),
+  headline(
+    'Process(spawn) / Process(fork)',
+    ['process.spawn', 'first'],
+    ['process.fork', 'first'],
+    { min: 10 },
+  ),
+  headline(
+    'child_process.fork / Process(forkserver)',
+    ['cp.fork', 'first'],
+    ['process.forkserver', 'first'],
+    { min: 10 },
+  ),
+  headline(
+    'new Worker / Process(forkserver)',
+    ['worker', 'first'],
+    ['process.forkserver', 'first'],
+    { min: 5 },
+  ),
 ];
 
 /** The ratios the issues set targets for, as Markdown lines (those whose methods were measured). */
 export function headlineRatios(results: BenchResults): string[] {
+  const sizeOf = { first: results.sizes[0], last: results.sizes[results.sizes.length - 1] };
+  const median = ([method, at]: [string, 'first' | 'last']): number | undefined =>
+    results.rows.find((r) => r.method === method && r.size === sizeOf[at])?.median;
   const lines: string[] = [];
-  const first = results.sizes[0];
-  const last = results.sizes[results.sizes.length - 1];
   for (const h of HEADLINES) {
-    const size = h.size === 'first' ? first : last;
-    if (size === undefined) continue;
-    const value = ratio(results, h.slower, h.faster, size);
-    if (value === null) continue;
+    // A ratio of one size against itself says nothing.
+    if (h.slower[0] === h.faster[0] && sizeOf.first === sizeOf.last) continue;
+    const slower = median(h.slower);
+    const faster = median(h.faster);
+    if (slower === undefined || faster === undefined) continue;
+    const value = slower / faster;
     const met = h.max !== undefined ? value <= h.max : value >= (h.min ?? 0);
     const target =
       h.max !== undefined ? `target <= ${String(h.max)}x` : `target >= ${String(h.min)}x`;
+    const at = h.slower[1] === h.faster[1] ? ` at ${sizeOf[h.slower[1]]}` : '';
     lines.push(
-      `- ${h.text} at ${size}: **${value.toFixed(2)}x** (${target}: ${met ? 'met' : 'not met'})`,
+      `- ${h.text}${at}: **${value.toFixed(2)}x** (${target}: ${met ? 'met' : 'not met'})`,
     );
-  }
-  // The spawn at the largest parent against itself at the smallest.
-  if (first !== undefined && last !== undefined && first !== last) {
-    const small = results.rows.find((r) => r.method === 'forkexec.spawn' && r.size === first);
-    const large = results.rows.find((r) => r.method === 'forkexec.spawn' && r.size === last);
-    if (small && large) {
-      const value = large.median / small.median;
-      lines.push(
-        `- forkexec spawn at ${last} / at ${first}: **${value.toFixed(2)}x** (target <= 1.3x: ${value <= 1.3 ? 'met' : 'not met'})`,
-      );
-    }
   }
   return lines;
 }

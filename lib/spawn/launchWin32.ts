@@ -11,11 +11,9 @@ import type { ExitWatch } from '../exitWatcher';
 import type { WaitStatus } from '../posix/wait';
 import { signalName } from '../signals';
 import type { SystemError } from '../errors';
-import { spawnError } from './error';
-import { checkCwd } from './resolve';
-import type { Prepared } from './prepare';
+import { cwdError, type Prepared } from './prepare';
 import type { Launched, LaunchFailure } from './launched';
-import { checkWin32Signal, cpOptions } from './win32Plan';
+import { checkWin32Signal, cpOptions, cpStartError } from './win32Plan';
 
 function exitStatus(pid: number, code: number | null, signal: NodeJS.Signals | null): WaitStatus {
   return {
@@ -32,7 +30,7 @@ function exitStatus(pid: number, code: number | null, signal: NodeJS.Signals | n
   };
 }
 
-function watchChild(child: ChildProcess, spawnargs: string[], file: string): ExitWatch {
+function watchChild(child: ChildProcess, prepared: Prepared): ExitWatch {
   let running = true;
   const exited = new Promise<WaitStatus>((resolve, reject) => {
     child.on('error', (error: SystemError) => {
@@ -40,8 +38,7 @@ function watchChild(child: ChildProcess, spawnargs: string[], file: string): Exi
       // kill() below already answers with false.
       if (child.pid !== undefined) return;
       running = false;
-      error.path = file;
-      reject(spawnError(error, spawnargs));
+      reject(cpStartError(error, prepared));
     });
     child.once('exit', (code, signal) => {
       running = false;
@@ -70,11 +67,8 @@ function watchChild(child: ChildProcess, spawnargs: string[], file: string): Exi
 
 /** Starts the prepared plan through child_process. */
 export function launchWin32(prepared: Prepared & { argv: Buffer[] }): Launched | LaunchFailure {
-  const o = prepared.options;
-  if (o.cwdText !== undefined) {
-    const error = checkCwd(o.cwdText);
-    if (error) return { error: spawnError(error, prepared.spawnargs) };
-  }
+  const badCwd = cwdError(prepared);
+  if (badCwd) return { error: badCwd };
   const child = cpSpawn(prepared.fileText, prepared.spawnargs, cpOptions(prepared));
   // 'pipe' slots are streams of child_process; the others are null there too.
   const stdio = child.stdio.map((s) => s ?? null);
@@ -82,6 +76,6 @@ export function launchWin32(prepared: Prepared & { argv: Buffer[] }): Launched |
     pid: child.pid,
     method: 'CreateProcess',
     stdio,
-    watch: watchChild(child, prepared.spawnargs, prepared.fileText),
+    watch: watchChild(child, prepared),
   };
 }

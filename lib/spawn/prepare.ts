@@ -10,7 +10,7 @@ import type { SystemError } from '../errors';
 import { checkOptions, type CheckedOptions } from './options';
 import { checkCwd, resolveExecutable } from './resolve';
 import { discardFdPlan, makeFdPlan, type FdPlan } from './fdPlan';
-import { spawnError } from './error';
+import { spawnError, type SpawnError } from './error';
 
 /** What every spawn knows before it starts. */
 export interface Prepared {
@@ -58,13 +58,18 @@ export function prepare(
   };
 }
 
+/** The cwd must be a directory the child can enter: ENOENT etc. with `syscall: 'chdir'`, `path` = the cwd. */
+export function cwdError(p: Prepared): SpawnError | undefined {
+  if (p.options.cwdText === undefined) return undefined;
+  const error = checkCwd(p.options.cwdText);
+  return error && spawnError(error, p.spawnargs);
+}
+
 /** The kernel-facing checks and the fd plan. On failure nothing is left open. */
 export function makeReady(p: Prepared & { file: Buffer; argv: Buffer[] }): Ready {
   const o = p.options;
-  if (o.cwdText !== undefined) {
-    const error = checkCwd(o.cwdText);
-    if (error) return { ok: false, error: spawnError(error, p.spawnargs) };
-  }
+  const badCwd = cwdError(p);
+  if (badCwd) return { ok: false, error: badCwd };
   const resolved = resolveExecutable(p.file, p.fileText, o.envPath, o.cwdText);
   if ('error' in resolved) return { ok: false, error: spawnError(resolved.error, p.spawnargs) };
   const fdPlan = makeFdPlan(o);

@@ -6,19 +6,16 @@
 import { spawnSync as cpSpawnSync } from 'node:child_process';
 import { signalName } from '../signals';
 import type { SystemError } from '../errors';
-import { spawnError, type SubprocessResult } from './error';
-import { checkCwd } from './resolve';
-import type { Prepared } from './prepare';
-import { cpOptions } from './win32Plan';
+import type { SubprocessResult } from './error';
+import { cwdError, type Prepared } from './prepare';
+import { cpOptions, cpStartError } from './win32Plan';
 
 /** Runs the prepared plan to completion; throws a system error when it could not start. */
 export function spawnSyncWin32(prepared: Prepared & { argv: Buffer[] }): SubprocessResult {
   const o = prepared.options;
   const start = performance.now();
-  if (o.cwdText !== undefined) {
-    const error = checkCwd(o.cwdText);
-    if (error) throw spawnError(error, prepared.spawnargs);
-  }
+  const badCwd = cwdError(prepared);
+  if (badCwd) throw badCwd;
   const ran = cpSpawnSync(prepared.fileText, prepared.spawnargs, {
     ...cpOptions(prepared),
     ...(o.input === undefined ? {} : { input: o.input }),
@@ -30,10 +27,7 @@ export function spawnSyncWin32(prepared: Prepared & { argv: Buffer[] }): Subproc
   const failure = ran.error as SystemError | undefined;
   const timedOut = failure?.code === 'ETIMEDOUT';
   const maxBufferExceeded = failure?.code === 'ENOBUFS';
-  if (failure && !timedOut && !maxBufferExceeded) {
-    failure.path = prepared.fileText;
-    throw spawnError(failure, prepared.spawnargs);
-  }
+  if (failure && !timedOut && !maxBufferExceeded) throw cpStartError(failure, prepared);
   const decode = (b: Buffer | null | undefined): string | Buffer | undefined => {
     if (b === null || b === undefined) return undefined;
     return o.encoding === 'buffer' ? b : b.toString(o.encoding);

@@ -4,10 +4,11 @@
  * Shared by the Subprocess launcher and spawnSync.
  */
 import type { SpawnOptions as CpSpawnOptions, StdioOptions } from 'node:child_process';
-import { unsupportedPlatform } from '../errors';
+import { unsupportedPlatform, type SystemError } from '../errors';
 import { signalName } from '../signals';
 import type { CheckedOptions, StdioSlot } from './options';
 import type { Prepared } from './prepare';
+import { spawnError, type SpawnError } from './error';
 
 /** The signals Windows has (each but 0 ends the process), by number. */
 const WIN32_SIGNALS = new Set([0, 2, 3, 9, 15]);
@@ -48,6 +49,12 @@ function cpStdio(o: CheckedOptions): StdioOptions {
     stdio[target] = source;
   }
   return stdio;
+}
+
+/** A start child_process refused (ENOENT, ...), with forkexec's `path` and `spawnargs`. */
+export function cpStartError(error: SystemError, prepared: Prepared): SpawnError {
+  error.path = prepared.fileText;
+  return spawnError(error, prepared.spawnargs);
 }
 
 /** The child_process options that express the plan; timeout and kill stay with the caller. */
