@@ -27,6 +27,7 @@
               "native/child_path.c",
               "native/constants.cc",
               "native/cstrings.cc",
+              "native/drain_watcher.cc",
               "native/errors.cc",
               "native/exit_watcher.cc",
               "native/fd_calls.cc",
@@ -40,6 +41,7 @@
               "native/readiness_watcher.cc",
               "native/spawn_call.cc",
               "native/spawn_plan.cc",
+              "native/thread_quiescence.cc",
               "native/wait_calls.cc",
               "native/wait_status.cc",
               "native/watcher_registry.cc"

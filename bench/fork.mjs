@@ -1,6 +1,7 @@
 // Benchmark of fork() for JavaScript (not a test: nothing here asserts).
 //
-//   node --single-threaded bench/fork.mjs [--rounds 30] [--heaps 50,1024] [--json]
+//   node --single-threaded bench/fork.mjs (Node 26: also --minor-ms; see safeModeFlags)
+//   or forkexec-node bench/fork.mjs [--rounds 30] [--heaps 50,1024] [--json]
 //
 // 1. Start-to-result of forkexec fork(fn) for a trivial fn, against a Worker
 //    that posts one message and a child_process.fork of a module that sends
@@ -10,7 +11,7 @@
 //    of V8 heap, each in a fresh node so that the heaps do not mix.
 //
 // The measuring functions are exported for a harness.
-import { fork } from 'forkexec';
+import { fork, safeModeFlags } from 'forkexec';
 import { Worker } from 'node:worker_threads';
 import { fork as childProcessFork, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -137,12 +138,12 @@ export function measureSafety(rounds = 30) {
   return result;
 }
 
-/** measureSafety in a fresh `node --single-threaded` holding `megabytes` of heap. */
+/** measureSafety in a fresh node in the safe mode holding `megabytes` of heap. */
 export function measureSafetyAtHeap(megabytes, rounds = 30) {
   const run = spawnSync(
     process.execPath,
     [
-      '--single-threaded',
+      ...safeModeFlags(),
       `--max-old-space-size=${Math.max(4096, megabytes * 3)}`,
       fileURLToPath(import.meta.url),
       '--safety-at',

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// forkexec-node: node with V8 in single-threaded mode, the mode fork() needs.
+// forkexec-node: node in the mode fork() needs (V8 without background threads:
+// --single-threaded, and --minor-ms where V8 needs that too; see safeModeFlags).
 //
 //   forkexec-node [node options] app.js [args]
 //
@@ -8,7 +9,7 @@
 // `node --single-threaded [node options] app.js [args]`.
 'use strict';
 
-const { posix } = require('..');
+const { posix, safeModeFlags } = require('..');
 
 // stdio must survive the exec even when whoever started us opened it close-on-exec.
 for (const fd of [0, 1, 2]) {
@@ -18,4 +19,4 @@ for (const fd of [0, 1, 2]) {
     // not open: the new node has no such stdio either
   }
 }
-posix.execve(process.execPath, [process.execPath, '--single-threaded', ...process.argv.slice(2)]);
+posix.execve(process.execPath, [process.execPath, ...safeModeFlags(), ...process.argv.slice(2)]);

@@ -2,6 +2,7 @@
 // `import` and `require` share one instance of the package.
 import forkexec from '../dist/index.js';
 
-export const { posix, fork, atFork, Process, Pool, getStartMethods, forkserver } = forkexec;
+export const { posix, fork, atFork, safeModeFlags, Process, Pool, getStartMethods, forkserver } =
+  forkexec;
 export const { spawn, spawnSync, Subprocess, SubprocessError } = forkexec;
 export default forkexec;

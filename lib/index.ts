@@ -5,7 +5,7 @@
  * - `fork`, `atFork`: fork() for JavaScript, a child that keeps running JavaScript.
  * - `spawn` / `spawnSync`: start an executable with an async-signal-safe child path.
  */
-export { fork, atFork } from './fork';
+export { fork, atFork, safeModeFlags } from './fork';
 export type { ForkedChild, ForkResult, AtForkHooks } from './fork';
 export * as posix from './posix';
 export { Process, Pool, getStartMethods, forkserver } from './process';

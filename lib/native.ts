@@ -126,6 +126,16 @@ export interface NativeForkTimings {
   scanReused: boolean;
 }
 
+/** A thread that was not asleep when a fork had to wait for it (see native/thread_quiescence.cc). */
+export interface BusyThread {
+  tid: number;
+  name: string;
+  /** The state letter of /proc/<pid>/task/<tid>/stat (R running, D disk wait, S sleeping...). */
+  state: string;
+  /** Where in the kernel it waits (/proc/<pid>/task/<tid>/wchan). */
+  wchan: string;
+}
+
 export interface NativeBinding {
   ReadinessWatcher: new (
     fd: number,
@@ -151,7 +161,12 @@ export interface NativeBinding {
   fork(): number;
   jsFork(injectErrno: number): NativeForkTimings;
   measureFork(mode: 'bare' | 'scan' | 'cached'): NativeForkTimings;
-  continueAt(fn: (() => void) | undefined): void;
+  /** Before a fork: waits until every other thread sleeps; the ones still busy after `timeoutMs`. */
+  waitForIdleThreads(timeoutMs: number): BusyThread[];
+  /** In a forked child: calls back before each poll once nothing else keeps the loop alive. */
+  watchDrain(onDrained: (final: boolean) => void): void;
+  /** napi_fatal_exception: Node's uncaught-exception handling of `error`, synchronously. */
+  raiseHandled(error: Error): void;
   execve(path: Buffer, argv: Buffer[], envp: Buffer[]): never;
   execvp(file: Buffer, argv: Buffer[], envp: Buffer[] | undefined): never;
   exit(code: number): never;

@@ -18,6 +18,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   forkexec::InitWatcherRegistry(env, exports);
   forkexec::InitJsFork(env, exports);
   forkexec::InitSpawn(env, exports);
+  forkexec::InitThreadQuiescence(env, exports);
+  forkexec::InitDrainWatcher(env, exports);
   return exports;
 }
 

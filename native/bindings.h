@@ -17,5 +17,7 @@ void InitReadinessWatcher(Napi::Env env, Napi::Object exports);
 void InitWatcherRegistry(Napi::Env env, Napi::Object exports);
 void InitJsFork(Napi::Env env, Napi::Object exports);
 void InitSpawn(Napi::Env env, Napi::Object exports);
+void InitThreadQuiescence(Napi::Env env, Napi::Object exports);
+void InitDrainWatcher(Napi::Env env, Napi::Object exports);
 
 }  // namespace forkexec

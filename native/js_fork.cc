@@ -12,7 +12,6 @@
 #include <time.h>
 #include <unistd.h>
 #include <uv.h>
-#include <v8.h>
 
 #include <string>
 
@@ -137,76 +136,15 @@ Napi::Value MeasureFork(const Napi::CallbackInfo& info) {
   return TimingsObject(env, pid, t, heap);
 }
 
-// The function-shape child leaves the stack of the code that called
-// fork(fn) without running any more of it: continueAt(fn) terminates
-// JavaScript execution (uncatchable: no catch or finally of the caller runs,
-// and V8 drops the microtasks queued so far). As soon as the last frame is
-// gone (V8's call-completed or microtasks-completed callback, whichever comes
-// first) the termination is lifted, so that Node's own callbacks work again;
-// then a zero timer on the loop calls fn from a clean stack, where microtasks
-// and nextTicks run as after any callback.
-struct Continuation {
-  napi_env env;
-  napi_ref fn;
-  uv_timer_t timer;
-};
-
-void LiftTermination(v8::Isolate* isolate);
-
-void OnCallCompleted(v8::Isolate* isolate) {
-  LiftTermination(isolate);
-}
-
-void OnMicrotasksCompleted(v8::Isolate* isolate, void* /*data*/) {
-  LiftTermination(isolate);
-}
-
-void LiftTermination(v8::Isolate* isolate) {
-  isolate->RemoveCallCompletedCallback(OnCallCompleted);
-  isolate->RemoveMicrotasksCompletedCallback(OnMicrotasksCompleted, nullptr);
-  if (isolate->IsExecutionTerminating()) isolate->CancelTerminateExecution();
-}
-
-void RunContinuation(uv_timer_t* timer) {
-  Continuation* c = static_cast<Continuation*>(timer->data);
-  LiftTermination(v8::Isolate::GetCurrent());
-  napi_env env = c->env;
-  napi_handle_scope scope;
-  napi_open_handle_scope(env, &scope);
-  napi_value fn;
-  napi_value global;
-  napi_value resource_name;
-  napi_async_context context;
-  napi_get_reference_value(env, c->fn, &fn);
-  napi_get_global(env, &global);
-  napi_create_string_utf8(env, "forkexec.forkChild", NAPI_AUTO_LENGTH, &resource_name);
-  napi_async_init(env, nullptr, resource_name, &context);
-  napi_value result;
-  napi_make_callback(env, context, global, fn, 0, nullptr, &result);
-  napi_async_destroy(env, context);
-  napi_close_handle_scope(env, scope);
-  uv_close(reinterpret_cast<uv_handle_t*>(timer), nullptr);
-}
-
-Napi::Value ContinueAt(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  uv_loop_t* loop = nullptr;
-  if (napi_get_uv_event_loop(env, &loop) != napi_ok) throw Napi::Error::New(env, "no event loop");
-  // Without fn: only cut the current stack off.
-  if (info[0].IsFunction()) {
-    // Lives until the child's _exit.
-    Continuation* c = new Continuation();
-    c->env = env;
-    napi_create_reference(env, info[0], 1, &c->fn);
-    uv_timer_init(loop, &c->timer);
-    c->timer.data = c;
-    uv_timer_start(&c->timer, RunContinuation, 0, 0);
-  }
-  v8::Isolate* isolate = v8::Isolate::GetCurrent();
-  isolate->AddCallCompletedCallback(OnCallCompleted);
-  isolate->AddMicrotasksCompletedCallback(OnMicrotasksCompleted, nullptr);
-  isolate->TerminateExecution();
-  return env.Undefined();
+// raiseHandled(error): hands `error` to Node's uncaught-exception handling,
+// synchronously, as Node-API's napi_fatal_exception does for a failed async
+// callback. A forked child uses it with a listener that handles the error:
+// Node then empties its async-id stack, which the child needs before it
+// abandons the frames that pushed onto it (lib/fork/nodeInternals.ts).
+Napi::Value RaiseHandled(const Napi::CallbackInfo& info) {
+  napi_status status = napi_fatal_exception(info.Env(), info[0]);
+  if (status != napi_ok) throw Napi::Error::New(info.Env(), "napi_fatal_exception failed");
+  return info.Env().Undefined();
 }
 
 }  // namespace
@@ -214,7 +152,7 @@ Napi::Value ContinueAt(const Napi::CallbackInfo& info) {
 void InitJsFork(Napi::Env env, Napi::Object exports) {
   exports.Set("jsFork", Napi::Function::New(env, JsFork, "jsFork"));
   exports.Set("measureFork", Napi::Function::New(env, MeasureFork, "measureFork"));
-  exports.Set("continueAt", Napi::Function::New(env, ContinueAt, "continueAt"));
+  exports.Set("raiseHandled", Napi::Function::New(env, RaiseHandled, "raiseHandled"));
 }
 
 }  // namespace forkexec

@@ -2,13 +2,10 @@
 // (the test runner's own processes are not), each under a watchdog: the
 // spawnSync timeout kills a scenario that hangs, and the test fails.
 import assert from 'node:assert/strict';
-import { runNode } from './helpers.mjs';
+import { runNode, safeFlags } from './helpers.mjs';
 
 /** Runs `source` (an ES module) in `node --single-threaded`; returns its RESULT line, parsed. */
-export function runForkScenario(
-  source,
-  { timeout = 60_000, execArgv = ['--single-threaded'] } = {},
-) {
+export function runForkScenario(source, { timeout = 60_000, execArgv = safeFlags } = {}) {
   const run = runNode(source, { execArgv, timeout });
   const context = `status ${run.status}, signal ${run.signal}\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}`;
   assert.notEqual(

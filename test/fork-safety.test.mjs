@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import nodeCrypto from 'node:crypto';
 import { runForkScenario, prelude } from './fork-helpers.mjs';
-import { runNode } from './helpers.mjs';
+import { runNode, safeFlags } from './helpers.mjs';
 
 // The MADV_DONTFORK ("dc") state of the parent's mappings, checked after a
 // fork against before it: every part of a mapping that was dc and is still
@@ -129,7 +129,7 @@ test(
         '--regid=65534',
         '--clear-groups',
         process.execPath,
-        '--single-threaded',
+        ...safeFlags,
         '--input-type=module',
         '-e',
         source,
@@ -264,6 +264,8 @@ test('unsafe modes are refused with ERR_FORK_UNSAFE saying how to get the safe m
     [],
     ['--single-threaded-gc'],
     ['--single-threaded', '--no-single-threaded'],
+    // V8 14 needs more than --single-threaded (safeModeFlags)
+    ...(safeFlags.length > 1 ? [['--single-threaded']] : []),
   ]) {
     const run = runNode(
       `import { fork } from 'forkexec';
@@ -277,7 +279,7 @@ test('unsafe modes are refused with ERR_FORK_UNSAFE saying how to get the safe m
     for (const line of lines) {
       const result = JSON.parse(line.slice(7));
       assert.equal(result.code, 'ERR_FORK_UNSAFE', `${execArgv.join(' ')}: ${line}`);
-      assert.match(result.message, /node --single-threaded app\.js/);
+      assert.match(result.message, new RegExp(`node ${safeFlags.join(' ')} app\\.js`));
       assert.match(result.message, /forkexec-node/);
     }
   }
@@ -296,7 +298,8 @@ test('the forkexec-node launcher runs node in the safe mode', () => {
   );
   const line = run.stdout.split('\n').find((l) => l.startsWith('RESULT '));
   assert.ok(line, run.stderr);
-  assert.ok(JSON.parse(line.slice(7)).includes('--single-threaded'));
+  const execArgv = JSON.parse(line.slice(7));
+  for (const flag of safeFlags) assert.ok(execArgv.includes(flag), `${flag} in ${execArgv}`);
 });
 
 test('Worker threads: fork refuses while one runs, and works again once it has exited', () => {

@@ -6,10 +6,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readSync, closeSync } from 'node:fs';
-import { posix } from 'forkexec';
+import { posix, safeModeFlags } from 'forkexec';
 
 /** The package root: scripts run by runNode resolve 'forkexec' from here. */
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The node flags fork() needs on this Node (`--single-threaded`, plus `--minor-ms` on V8 14+). */
+export const safeFlags = safeModeFlags();
 
 /** The fds open in this process, from /proc/self/fd (without the one readdir used). */
 export function openFds() {

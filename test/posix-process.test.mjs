@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { posix } from 'forkexec';
-import { runNode } from './helpers.mjs';
+import { runNode, safeFlags } from './helpers.mjs';
 
 /**
  * Runs `body` (ESM source with `posix` in scope) in a fresh node; returns its
@@ -11,7 +11,7 @@ import { runNode } from './helpers.mjs';
  * posix.fork() that runs JavaScript (converting execve's arguments is enough)
  * can deadlock on a lock a V8 background thread held at the fork.
  */
-function inNode(body, execArgv = ['--single-threaded']) {
+function inNode(body, execArgv = safeFlags) {
   const result = runNode(`import { posix } from 'forkexec';\n${body}`, { execArgv });
   assert.equal(result.status, 0, `child node failed: ${result.stderr}`);
   return JSON.parse(result.stdout);
@@ -32,7 +32,7 @@ test('execve replaces a forked child', () => {
 });
 
 test('the child of fork() runs JavaScript on the V8 heap and leaves with _exit', () => {
-  for (const flags of [[], ['--single-threaded']]) {
+  for (const flags of [[], safeFlags]) {
     const out = inNode(
       `
       const big = Array.from({ length: 200000 }, (_, i) => ({ i }));

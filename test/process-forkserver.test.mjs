@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Process, Pool, forkserver } from 'forkexec';
 import * as targets from './fixtures/targets.mjs';
-import { children, root, tempDir } from './helpers.mjs';
+import { children, root, safeFlags, tempDir } from './helpers.mjs';
 
 const MODULE = join(root, 'test', 'fixtures', 'targets.mjs');
 const target = (name) => ({ module: MODULE, export: name });
@@ -99,13 +99,17 @@ test('only the process that started the server can reach it', async () => {
   // Its control socket is one end of a socketpair: nothing to connect to,
   // and another process cannot open it through /proc.
   const target = `/proc/${server}/fd/3`;
-  assert.match(readFileSync(`/proc/${server}/fd/../stat`, 'utf8'), /node/);
+  // Node 24 names the main thread MainThread there.
+  assert.match(
+    readFileSync(`/proc/${server}/fd/../stat`, 'utf8'),
+    /\((node|node-MainThread|MainThread)\)/,
+  );
   assert.throws(() => openSync(target, 'r+'), { code: 'ENXIO' });
   // A server started by someone else refuses to serve (its peer is not its parent).
   const child = cpSpawn(
     process.execPath,
     [
-      '--single-threaded',
+      ...safeFlags,
       join(root, 'dist', 'process', 'forkserver', 'serverMain.js'),
       JSON.stringify({ preload: [], parentPid: process.pid + 1 }),
     ],
@@ -137,7 +141,7 @@ test(
       const server = cpSpawn(
         process.execPath,
         [
-          '--single-threaded',
+          ...safeFlags,
           join(root, 'dist', 'process', 'forkserver', 'serverMain.js'),
           JSON.stringify({ preload: [], parentPid: process.pid }),
         ],

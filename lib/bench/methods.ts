@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import * as posix from '../posix';
 import { spawn } from '../spawn';
-import { fork } from '../fork';
+import { fork, safeModeFlags } from '../fork';
 import { Process, forkserver, type StartMethod } from '../process';
 import { cFloorProgram, cFloorSamples } from './cFloor';
 
@@ -46,7 +46,7 @@ export interface BenchMethod {
 
 const TRUE = '/bin/true';
 const TRIVIAL = { module: join(__dirname, 'children', 'trivialTarget.js'), export: 'trivial' };
-const SAFE_FORK = ['--single-threaded'];
+const SAFE_FORK = safeModeFlags();
 
 function forkexecSpawn(method: 'auto' | 'posix_spawn' | 'vfork' | 'fork'): BenchMethod {
   return {

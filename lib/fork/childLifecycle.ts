@@ -20,6 +20,7 @@ import { randomFillSync, randomInt, randomUUID } from 'node:crypto';
 import { inspect } from 'node:util';
 import { executionAsyncResource } from 'node:async_hooks';
 import type { NativeBinding } from '../native';
+import type { NodeInternals } from './nodeInternals';
 
 /** Something the parent owns whose copy the child must let go of (a result pipe, an exit watch). */
 export type InheritedCleanup = () => void;
@@ -35,8 +36,6 @@ const RANDOM_INT_MAX = 2 ** 48 - 1;
 const installed = Symbol.for('forkexec.fork.exitPathInstalled');
 
 interface ProcessInternals {
-  _getActiveHandles?: () => unknown[];
-  _tickCallback?: () => void;
   reallyExit: (code?: number) => void;
   [installed]?: boolean;
 }
@@ -44,15 +43,47 @@ interface ProcessInternals {
 const internals = process as unknown as ProcessInternals;
 
 /** Everything the child does right after fork returned 0 in it. */
-export function startChild(native: NativeBinding, inherited: readonly InheritedCleanup[]): void {
+export function startChild(
+  native: NativeBinding,
+  node: NodeInternals,
+  inherited: readonly InheritedCleanup[],
+): void {
   refreshIdentity(native);
   for (const cleanup of inherited) cleanup();
   // Exit and readiness watchers copied from the parent (spawned children,
   // pools, the forkserver's control socket) are not this child's to watch.
   native.detachInheritedWatchers();
-  closeInheritedIo();
+  closeInheritedIo(node);
   reseedRandomness();
-  installExitPath(native);
+  installExitPath(native, node);
+  native.watchDrain(onDrained);
+}
+
+let drained = false;
+
+/** True once the child's loop ran out of work (rather than process.exit() being called). */
+export function childDrained(): boolean {
+  return drained;
+}
+
+/** What Node does when the loop drains, without waiting for platform workers that are not here. */
+function onDrained(final: boolean): void {
+  const exitCode = exitCodeOf(process.exitCode);
+  if (!final) {
+    process.emit('beforeExit', exitCode);
+    return;
+  }
+  drained = true;
+  (process as unknown as { _exiting?: boolean })._exiting = true;
+  process.emit('exit', exitCode);
+}
+
+/** Where a fatal error of the child goes instead of printing it (set by the function shape). */
+let fatalHandler: ((error: unknown) => void) | undefined;
+
+/** Routes the child's uncaught exceptions and unhandled rejections to `handler`. */
+export function onChildFatal(handler: (error: unknown) => void): void {
+  fatalHandler = handler;
 }
 
 function refreshIdentity(native: NativeBinding): void {
@@ -77,8 +108,8 @@ function ignore(): void {
   // an inherited handle's late events are of no interest in the child
 }
 
-function closeInheritedIo(): void {
-  const handles = internals._getActiveHandles?.() ?? [];
+function closeInheritedIo(node: NodeInternals): void {
+  const handles = node.activeHandles();
   for (const handle of handles) {
     if (handle === process.stdout || handle === process.stderr) continue;
     const owner = handle as Closable;
@@ -124,22 +155,14 @@ export function moveParentRandomnessOn(): void {
   for (let i = 0; i < RANDOM_INT_CACHE_ENTRIES; i++) randomInt(RANDOM_INT_MAX);
 }
 
-interface BufferedChunk {
-  chunk: string | Uint8Array;
-  encoding?: BufferEncoding | 'buffer';
-}
-
-function flushStdio(): void {
+function flushStdio(node: NodeInternals): void {
   for (const [stream, fd] of [
     [process.stdout, 1],
     [process.stderr, 2],
   ] as const) {
     // On Linux stdio writes to files, pipes and TTYs are synchronous; what can
     // be left is what was queued behind a write in progress.
-    const state = (stream as unknown as { _writableState?: { buffered?: BufferedChunk[] } })
-      ._writableState;
-    const queued = state?.buffered ?? [];
-    for (const { chunk, encoding } of queued) {
+    for (const { chunk, encoding } of node.queuedChunks(stream)) {
       try {
         if (typeof chunk === 'string') {
           writeSync(fd, chunk, null, encoding === 'buffer' ? 'utf8' : encoding);
@@ -167,12 +190,12 @@ export function printError(error: unknown): void {
   }
 }
 
-function installExitPath(native: NativeBinding): void {
+function installExitPath(native: NativeBinding, node: NodeInternals): void {
   if (internals[installed]) return;
   internals[installed] = true;
 
   const leave = (code: number): never => {
-    flushStdio();
+    flushStdio(node);
     return native.exit(code);
   };
 
@@ -201,46 +224,59 @@ function installExitPath(native: NativeBinding): void {
     configurable: true,
   });
   // process.exit() called again from an 'exit' listener skips the emit.
-  internals.reallyExit = (code?: number) => leave(exitCodeOf(process.exitCode ?? code));
+  internals[node.reallyExitKey] = (code?: number) => leave(exitCodeOf(process.exitCode ?? code));
 
   // Node's fatal-exception path prints the error only after 'exit' ran (and
   // the child would be gone by then): handle it here unless the program
   // handles uncaught exceptions itself.
   process.on('uncaughtException', function onFatal(error: unknown) {
     if (process.listenerCount('uncaughtException') > 1) return;
+    if (fatalHandler) {
+      fatalHandler(error);
+      return;
+    }
     printError(error);
     process.exitCode = 1;
     process.exit(1);
   });
 }
 
-interface AsyncWrapBinding {
-  clearAsyncIdStack(): void;
+function ignoreSentinel(): void {
+  // the fatal exception raised to empty the async-id stack: handled, nothing to do
 }
 
 /**
- * Before the child abandons the frames it is in: the async-context stack that
- * their callbacks pushed is emptied, as Node does after an uncaught
- * exception; left as it is, Node aborts with "async hook stack has become
- * corrupted" when the abandoned callback's scope closes.
+ * Empties the async-context stack that the abandoned frames' callbacks
+ * pushed, as Node does after an uncaught exception was handled. Left as it
+ * is, Node aborts with "async hook stack has become corrupted" when the
+ * abandoned callback's native scope closes. Only our listener sees the
+ * sentinel: the program's own are set aside meanwhile.
  */
-// process.binding warns (DEP0111) on every call; it is reached once, when a
-// child first needs it. Node 24 and later have no such module.
-let asyncWrap: AsyncWrapBinding | undefined;
-function asyncWrapBinding(): AsyncWrapBinding {
-  if (asyncWrap) return asyncWrap;
-  const quiet = process.noDeprecation;
-  process.noDeprecation = true;
+function clearAsyncIdStack(native: NativeBinding, node: NodeInternals): void {
+  if (node.asyncIdStack === 'asyncWrap') {
+    node.clearAsyncIdStackInternal();
+    return;
+  }
+  const events = ['uncaughtException', 'uncaughtExceptionMonitor'] as const;
+  const saved = events.map((event) => process.rawListeners(event));
+  for (const event of events) process.removeAllListeners(event);
+  process.on('uncaughtException', ignoreSentinel);
   try {
-    const legacy = process as unknown as { binding: (name: string) => unknown };
-    asyncWrap = legacy.binding('async_wrap') as AsyncWrapBinding;
-    return asyncWrap;
+    native.raiseHandled(new Error('forkexec: emptying the async-id stack of a forked child'));
   } finally {
-    process.noDeprecation = quiet;
+    process.removeListener('uncaughtException', ignoreSentinel);
+    events.forEach((event, i) => {
+      for (const listener of saved[i] ?? []) process.on(event, listener as () => void);
+    });
   }
 }
 
-export function leaveCallerStack(): void {
+/**
+ * Before the child abandons the frames it is in (the caller's, up to Node's
+ * own callback): their bookkeeping is undone, then JavaScript is terminated
+ * up to that callback, so none of their code runs again.
+ */
+export function leaveCallerStack(native: NativeBinding, node: NodeInternals): void {
   // A timer whose callback is abandoned never gets its bookkeeping done (the
   // finally in Node's listOnTimeout): it would stay counted as a pending
   // timer and the child's own timers would never ref the loop.
@@ -248,5 +284,6 @@ export function leaveCallerStack(): void {
   if (current.constructor?.name === 'Timeout' && typeof current.unref === 'function') {
     (current as { unref: () => void }).unref();
   }
-  asyncWrapBinding().clearAsyncIdStack();
+  clearAsyncIdStack(native, node);
+  node.terminateExecution();
 }

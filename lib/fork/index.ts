@@ -23,10 +23,13 @@ import { callNative, invalidArgType, unsupportedPlatform } from '../errors';
 import { watchExit, type ExitWatch } from '../exitWatcher';
 import type { WaitStatus } from '../posix/wait';
 import { signalNumber, type Signal } from '../signals';
-import { assertForkSafe } from './safety';
+import { assertForkSafe, assertThreadsIdle } from './safety';
+import { nodeInternals, type NodeInternals } from './nodeInternals';
 import { runAfterHooks, runBeforeHooks } from './atFork';
 import {
+  childDrained,
   leaveCallerStack,
+  onChildFatal,
   moveParentRandomnessOn,
   printError,
   startChild,
@@ -100,10 +103,11 @@ function nativeBinding(): NativeBinding {
 }
 
 /** The fork both shapes share: the pid (0 in the child, set up to run JavaScript). */
-function forkProcess(native: NativeBinding): number {
+function forkProcess(native: NativeBinding, node: NodeInternals): number {
   runBeforeHooks();
   let timings: NativeForkTimings;
   try {
+    assertThreadsIdle(native);
     timings = callNative(() => native.jsFork(injectedErrno));
   } catch (error) {
     runAfterHooks('afterInParent');
@@ -126,7 +130,7 @@ function forkProcess(native: NativeBinding): number {
         native.close(fd);
       });
     }
-    startChild(native, inherited);
+    startChild(native, node, inherited);
     runAfterHooks('afterInChild');
     return 0;
   }
@@ -148,7 +152,7 @@ function forkProcess(native: NativeBinding): number {
  * sent to the parent (v8.serialize), or 1 with the error printed to its
  * stderr and sent to the parent, which rejects with it.
  *
- * Throws `ERR_FORK_UNSAFE` unless node runs with `--single-threaded` and no
+ * Throws `ERR_FORK_UNSAFE` unless node runs with {@link safeModeFlags} and no
  * Worker thread is alive.
  */
 export function fork(): number;
@@ -158,22 +162,27 @@ export function fork(fn?: unknown): number | ForkedChild<unknown> {
     throw invalidArgType('fn', 'of type function', fn);
   }
   const native = nativeBinding();
+  const node = nodeInternals();
   if (fnContext !== undefined && fnContext.storage.getStore() !== fnContext.token) {
     // A callback of the parent, copied into a function-shape child, that
     // forks: were it to go on, the child would do the parent's work (a pool
     // refilling itself would fork on and on). It is cut off here.
-    cutOff(native);
+    cutOff(native, node);
   }
   assertForkSafe();
-  if (fn === undefined) return forkProcess(native);
-  return forkFunction(native, fn as () => unknown);
+  if (fn === undefined) return forkProcess(native, node);
+  return forkFunction(native, node, fn as () => unknown);
 }
 
-function forkFunction(native: NativeBinding, fn: () => unknown): ForkedChild<unknown> {
+function forkFunction(
+  native: NativeBinding,
+  node: NodeInternals,
+  fn: () => unknown,
+): ForkedChild<unknown> {
   const [readFd, writeFd] = callNative(() => native.pipe(native.constants.O_CLOEXEC ?? 0));
   let pid: number;
   try {
-    pid = forkProcess(native);
+    pid = forkProcess(native, node);
   } catch (error) {
     native.close(readFd);
     native.close(writeFd);
@@ -181,7 +190,7 @@ function forkFunction(native: NativeBinding, fn: () => unknown): ForkedChild<unk
   }
   if (pid === 0) {
     native.close(readFd);
-    return runInChild(native, fn, writeFd);
+    return runInChild(native, node, fn, writeFd);
   }
   native.close(writeFd);
   const child = new Child<unknown>(pid, readFd);
@@ -196,7 +205,12 @@ function forkFunction(native: NativeBinding, fn: () => unknown): ForkedChild<unk
  * and microtasks they queued are dropped. fn then runs from a clean stack on
  * the child's own loop, and the child leaves when fn settles.
  */
-function runInChild(native: NativeBinding, fn: () => unknown, fd: number): never {
+function runInChild(
+  native: NativeBinding,
+  node: NodeInternals,
+  fn: () => unknown,
+  fd: number,
+): never {
   const report = (outcome: ResultMessage): void => {
     let code = 0;
     if (outcome.kind === 'error') {
@@ -235,12 +249,17 @@ function runInChild(native: NativeBinding, fn: () => unknown, fd: number): never
     const self = native.getpid();
     process.on('exit', () => {
       // A child that fn forks has this listener too, and nothing to report.
-      if (native.getpid() !== self) return;
+      // process.exit() in fn leaves with its code and no value.
+      if (native.getpid() !== self || !childDrained()) return;
       finish(
         errorMessage(
           new Error('fn returned a promise that never settled: the child ran out of work'),
         ),
       );
+    });
+    // An uncaught exception or unhandled rejection in fn's work is fn's failure.
+    onChildFatal((error) => {
+      finish(errorMessage(error));
     });
     let returned: unknown;
     try {
@@ -266,15 +285,12 @@ function runInChild(native: NativeBinding, fn: () => unknown, fd: number): never
   silenceParentCallbacks();
   const context = { storage: new AsyncLocalStorage<symbol>(), token: Symbol('fork(fn)') };
   fnContext = context;
-  leaveCallerStack();
-  native.continueAt(() => {
-    // From an immediate rather than from the native continuation itself: a
-    // fork(fn) in fn's first synchronous part then abandons Node's frames,
-    // not this addon's.
-    setImmediate(() => {
-      context.storage.run(context.token, start);
-    });
+  // fn starts from a clean stack on the child's loop, once the caller's
+  // frames are gone.
+  setImmediate(() => {
+    context.storage.run(context.token, start);
   });
+  leaveCallerStack(native, node);
   return spinUntilTornDown();
 }
 
@@ -314,9 +330,8 @@ function silenceParentCallbacks(): void {
 }
 
 /** Ends the current callback's JavaScript, none of its catch or finally blocks included. */
-function cutOff(native: NativeBinding): never {
-  leaveCallerStack();
-  native.continueAt(undefined);
+function cutOff(native: NativeBinding, node: NodeInternals): never {
+  leaveCallerStack(native, node);
   return spinUntilTornDown();
 }
 
@@ -430,4 +445,4 @@ function settle<T>(pid: number, message: ResultMessage | null, status: WaitStatu
 }
 
 export { atFork, type AtForkHooks } from './atFork';
-export { singleThreadedV8 } from './safety';
+export { safeModeFlags } from './safety';

@@ -9,20 +9,47 @@
  */
 import { isMainThread, type Worker } from 'node:worker_threads';
 import { forkexecError, type CodedError } from '../errors';
+import type { BusyThread, NativeBinding } from '../native';
+
+/**
+ * The node flags fork() needs on the running Node: V8 without background
+ * threads from start-up. `--single-threaded` alone did that up to V8 13
+ * (Node 24). V8 14 (Node 26) still posts every scavenge to the platform's
+ * worker threads, and a forked child deadlocks on the copied task queue at
+ * its first scavenge; with `--minor-ms` (the mark-sweep young generation) no
+ * task is posted. test/node-internals.test.mjs checks, on each line, that no
+ * platform worker thread wakes in this mode while the heap churns.
+ */
+export function safeModeFlags(v8Version: string = process.versions.v8): string[] {
+  const major = Number(v8Version.split('.')[0]);
+  return major >= 14 ? ['--single-threaded', '--minor-ms'] : ['--single-threaded'];
+}
 
 /** How to get the safe mode, quoted in every ERR_FORK_UNSAFE message. */
-export const SAFE_MODE_HINT =
-  'Start node with --single-threaded (`node --single-threaded app.js`, or the `forkexec-node app.js` ' +
-  'launcher this package installs, which does that); NODE_OPTIONS does not accept --single-threaded.';
+export function safeModeHint(): string {
+  const flags = safeModeFlags().join(' ');
+  return (
+    `Start node with ${flags} (\`node ${flags} app.js\`, or the \`forkexec-node app.js\` launcher ` +
+    'this package installs, which does that); NODE_OPTIONS does not accept --single-threaded.'
+  );
+}
 
-/** True when V8 runs single-threaded from start-up (the last of the flags on the command line wins). */
-export function singleThreadedV8(execArgv: readonly string[] = process.execArgv): boolean {
-  let on = false;
+/** The last of the flags on the command line wins: `--x`, `--x=true` on; `--no-x`, `--x=false` off. */
+function flagOn(name: string, execArgv: readonly string[]): boolean {
+  const base = name.replace(/^--/, '').replace(/[-_]/g, '[-_]');
+  const on = new RegExp(`^--${base}(=true)?$`);
+  const off = new RegExp(`^--no-${base}$|^--${base}=false$`);
+  let state = false;
   for (const arg of execArgv) {
-    if (/^--single[-_]threaded(=true)?$/.test(arg)) on = true;
-    else if (/^--no-single[-_]threaded$|^--single[-_]threaded=false$/.test(arg)) on = false;
+    if (on.test(arg)) state = true;
+    else if (off.test(arg)) state = false;
   }
-  return on;
+  return state;
+}
+
+/** The safe-mode flags this process was started without. */
+export function missingSafeModeFlags(execArgv: readonly string[] = process.execArgv): string[] {
+  return safeModeFlags().filter((flag) => !flagOn(flag, execArgv));
 }
 
 // Workers created after this module loaded ('worker' is emitted for each new
@@ -55,11 +82,12 @@ function forkUnsafeReason(): CodedError | undefined {
         'process whose main thread is gone. Call fork() from the main thread.',
     );
   }
-  if (!singleThreadedV8()) {
+  const missing = missingSafeModeFlags();
+  if (missing.length > 0) {
     return forkexecError(
       'ERR_FORK_UNSAFE',
-      'fork() refused: V8 runs background threads, which do not exist in a forked child and can ' +
-        `deadlock it. ${SAFE_MODE_HINT}`,
+      `fork() refused: node runs without ${missing.join(' ')}, so V8 uses background threads, ` +
+        `which do not exist in a forked child and can deadlock it. ${safeModeHint()}`,
     );
   }
   const workers = liveWorkers.size;
@@ -71,4 +99,35 @@ function forkUnsafeReason(): CodedError | undefined {
     );
   }
   return undefined;
+}
+
+/** How long a fork waits for the other threads (libuv's pool, Node's platform) to go idle. */
+export const THREAD_IDLE_WAIT_MS = 2000;
+
+const STATES: Record<string, string> = { R: 'running', D: 'in a blocking syscall', S: 'waiting' };
+
+function describeThread(thread: BusyThread): string {
+  const state = STATES[thread.state] ?? `state ${thread.state}`;
+  const where = thread.state === 'S' && thread.wchan ? ` in ${thread.wchan}` : '';
+  return `'${thread.name}' (tid ${thread.tid}, ${state}${where})`;
+}
+
+/**
+ * Waits until no other thread can hold a lock or a job that the child would
+ * need (see native/thread_quiescence.cc); throws `ERR_FORK_UNSAFE` naming the
+ * threads still busy after {@link THREAD_IDLE_WAIT_MS}.
+ */
+export function assertThreadsIdle(native: NativeBinding): void {
+  const busy = native.waitForIdleThreads(THREAD_IDLE_WAIT_MS);
+  if (busy.length === 0) return;
+  const error = forkexecError(
+    'ERR_FORK_UNSAFE',
+    `fork() refused: ${busy.length} thread(s) stayed busy for ${THREAD_IDLE_WAIT_MS} ms: ` +
+      `${busy.map(describeThread).join(', ')}. A forked child has only the forking thread; one ` +
+      "that was busy (libuv's threadpool with fs, dns, crypto or zlib work, Node's platform " +
+      'workers) may hold a lock or a job the child would wait for forever. Fork when that work ' +
+      'is done.',
+  );
+  Error.captureStackTrace(error, assertThreadsIdle);
+  throw error;
 }

@@ -9,7 +9,7 @@
  * `Process.start()` knows the pid at once. Exits arrive on the event loop.
  */
 import { join } from 'node:path';
-import { atFork } from '../../fork';
+import { atFork, safeModeFlags } from '../../fork';
 import { forkexecError } from '../../errors';
 import { watchExit, type ExitWatch } from '../../exitWatcher';
 import { binding, type NativeReadinessWatcher } from '../../native';
@@ -66,12 +66,15 @@ function startServer(): Server {
   const [control, serverEnd] = n.socketpair(true, true);
   let pid: number;
   try {
-    const flags = childExecArgv().filter((a) => !/^--(no-)?single[-_]threaded/.test(a));
+    const safe = safeModeFlags();
+    const flags = childExecArgv().filter(
+      (a) => !/^--(no-)?(single[-_]threaded|minor[-_]ms)\b/.test(a),
+    );
     pid = posix.posixSpawn(
       process.execPath,
       [
         process.execPath,
-        '--single-threaded',
+        ...safe,
         ...flags,
         SERVER_MAIN,
         JSON.stringify({ preload, parentPid: process.pid }),
