@@ -35,6 +35,7 @@
               "native/fork_safety.cc",
               "native/loop_callback.cc",
               "native/poll_handle.cc",
+              "native/pool_barrier.cc",
               "native/js_fork.cc",
               "native/posix_spawn_call.cc",
               "native/process_calls.cc",

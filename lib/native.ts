@@ -159,7 +159,8 @@ export interface NativeBinding {
   ) => NativeExitWatcher;
   constants: Record<string, number>;
   fork(): number;
-  jsFork(injectErrno: number): NativeForkTimings;
+  /** `{ poolBusy: true }` when libuv's threadpool did not come to rest within `poolWaitMs`. */
+  jsFork(injectErrno: number, poolWaitMs: number): NativeForkTimings | { poolBusy: true };
   measureFork(mode: 'bare' | 'scan' | 'cached'): NativeForkTimings;
   /** Before a fork: waits until every other thread sleeps; the ones still busy after `timeoutMs`. */
   waitForIdleThreads(timeoutMs: number): BusyThread[];

@@ -18,6 +18,7 @@
 #include "bindings.h"
 #include "errors.h"
 #include "fork_safety.h"
+#include "pool_barrier.h"
 
 namespace forkexec {
 
@@ -52,24 +53,45 @@ Napi::Object TimingsObject(Napi::Env env, pid_t pid, const ForkTimings& t,
   return result;
 }
 
-// jsFork(injectErrno) -> { pid, scanNs, allowNs, forkNs, restoreNs,
-// mappings, bytes }; pid is 0 in the child. A non-zero injectErrno makes the
-// fork syscall "fail" with that errno after the heap was re-marked, so tests
-// can check that a failed fork leaves the parent as it was.
+Napi::Value ForkWithHeldPool(Napi::Env env, uv_loop_t* loop, int inject, PoolBarrier* pool);
+
+// jsFork(injectErrno, poolWaitMs) -> { pid, scanNs, allowNs, forkNs,
+// restoreNs, mappings, bytes } ({ poolBusy: true } when the threadpool did
+// not come to rest within poolWaitMs); pid is 0 in the child. A non-zero
+// injectErrno makes the fork syscall "fail" with that errno after the heap was
+// re-marked, so tests can check that a failed fork leaves the parent as it was.
 Napi::Value JsFork(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int inject = info[0].As<Napi::Number>().Int32Value();
+  double pool_wait_ms = info[1].As<Napi::Number>().DoubleValue();
   uv_loop_t* loop = nullptr;
   if (napi_get_uv_event_loop(env, &loop) != napi_ok) throw Napi::Error::New(env, "no event loop");
+  PoolBarrier* pool = PoolBarrier::Hold(loop, pool_wait_ms);
+  if (pool == nullptr) {
+    Napi::Object busy = Napi::Object::New(env);
+    busy.Set("poolBusy", Napi::Boolean::New(env, true));
+    return busy;
+  }
+  return ForkWithHeldPool(env, loop, inject, pool);
+}
 
+// The fork itself, with the pool held still (see pool_barrier.h); the pool
+// is let go on every path out of here.
+Napi::Value ForkWithHeldPool(Napi::Env env, uv_loop_t* loop, int inject, PoolBarrier* pool) {
   ForkTimings t;
   DontForkMappings heap;
   double t0 = NowNs();
   int err = heap.ScanCached(&t.reused);
-  if (err != 0) throw ErrnoError(env, err, "open");
+  const char* failed = "open";
   double t1 = NowNs();
-  err = heap.AllowForkSpanning();
-  if (err != 0) throw ErrnoError(env, err, "madvise");
+  if (err == 0) {
+    err = heap.AllowForkSpanning();
+    failed = "madvise";
+  }
+  if (err != 0) {
+    pool->Release();
+    throw ErrnoError(env, err, failed);
+  }
   double t2 = NowNs();
   pid_t pid;
   if (inject != 0) {
@@ -84,12 +106,14 @@ Napi::Value JsFork(const Napi::CallbackInfo& info) {
   // that its own child_process spawns stay cheap.
   heap.Restore();
   double t4 = NowNs();
-  if (pid < 0) throw ErrnoError(env, err, "fork");
   if (pid == 0) {
+    pool->ForgetInChild(loop);
     // A child whose loop shares the parent's epoll instance must not go on.
     if (uv_loop_fork(loop) != 0) _exit(127);
     return TimingsObject(env, 0, t, heap);
   }
+  pool->Release();
+  if (pid < 0) throw ErrnoError(env, err, "fork");
   t.scan_ns = t1 - t0;
   t.allow_ns = t2 - t1;
   t.fork_ns = t3 - t2;

@@ -23,7 +23,7 @@ import { callNative, invalidArgType, unsupportedPlatform } from '../errors';
 import { watchExit, type ExitWatch } from '../exitWatcher';
 import type { WaitStatus } from '../posix/wait';
 import { signalNumber, type Signal } from '../signals';
-import { assertForkSafe, assertThreadsIdle } from './safety';
+import { assertForkSafe, assertThreadsIdle, threadpoolBusy, THREAD_IDLE_WAIT_MS } from './safety';
 import { nodeInternals, type NodeInternals } from './nodeInternals';
 import { runAfterHooks, runBeforeHooks } from './atFork';
 import {
@@ -108,7 +108,9 @@ function forkProcess(native: NativeBinding, node: NodeInternals): number {
   let timings: NativeForkTimings;
   try {
     assertThreadsIdle(native);
-    timings = callNative(() => native.jsFork(injectedErrno));
+    const forked = callNative(() => native.jsFork(injectedErrno, THREAD_IDLE_WAIT_MS));
+    if ('poolBusy' in forked) throw threadpoolBusy();
+    timings = forked;
   } catch (error) {
     runAfterHooks('afterInParent');
     throw error;
@@ -299,6 +301,8 @@ interface PendingCallback {
   _repeat?: unknown;
   _onImmediate?: unknown;
   callback?: unknown;
+  oncomplete?: unknown;
+  ondone?: unknown;
 }
 
 function nothing(): void {
@@ -306,9 +310,9 @@ function nothing(): void {
 }
 
 /**
- * The timers, immediates and nextTicks the parent had scheduled are copies in
- * the child: they would run the parent's work there (an interval would keep
- * ticking, a retry would retry). Each is emptied just before it would run
+ * The timers, immediates, nextTicks and threadpool completions the parent had
+ * scheduled are copies in the child: they would run the parent's work there
+ * (an interval would keep ticking, a retry would retry, a read would go on). Each is emptied just before it would run
  * (every async resource made before the fork has a smaller async id).
  */
 function silenceParentCallbacks(): void {
@@ -324,6 +328,12 @@ function silenceParentCallbacks(): void {
         pending._onImmediate = nothing;
       } else if (typeof pending.callback === 'function') {
         pending.callback = nothing;
+      } else if (typeof pending.oncomplete === 'function') {
+        // the parent's fs and dns requests that had completed at the fork
+        pending.oncomplete = nothing;
+      } else if (typeof pending.ondone === 'function') {
+        // the parent's crypto jobs likewise
+        pending.ondone = nothing;
       }
     },
   }).enable();

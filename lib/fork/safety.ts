@@ -131,3 +131,13 @@ export function assertThreadsIdle(native: NativeBinding): void {
   Error.captureStackTrace(error, assertThreadsIdle);
   throw error;
 }
+
+/** `ERR_FORK_UNSAFE` for a libuv threadpool that did not come to rest (see native/pool_barrier.h). */
+export function threadpoolBusy(): CodedError {
+  return forkexecError(
+    'ERR_FORK_UNSAFE',
+    `fork() refused: libuv's threadpool stayed busy for ${THREAD_IDLE_WAIT_MS} ms (fs, dns, crypto ` +
+      'or zlib work, or UV_THREADPOOL_SIZE changed after the pool started). A fork waits until ' +
+      "every pool thread is free, so that the child's pool starts clean. Fork when that work is done.",
+  );
+}

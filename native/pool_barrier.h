@@ -1,0 +1,46 @@
+// Holding libuv's threadpool still across a fork.
+//
+// A forked child has none of the pool's threads, but a copy of the pool's
+// state: its queue mutex, the condition variable its idle threads wait on
+// (glibc's condvar keeps its waiters' bookkeeping inside it: in the child a
+// signal then waits for waiters that do not exist), the loop's work-done
+// mutex and the count of running DNS jobs. libuv re-creates the pool in the
+// child (pthread_atfork), but not all of that state. So before the fork,
+// every pool thread is given one job of ours that blocks until the fork is
+// done: then none waits on libuv's condvar, none holds a libuv lock, and no
+// DNS job runs. Everything queued before those jobs has finished by then.
+#pragma once
+
+#include <uv.h>
+
+namespace forkexec {
+
+class PoolBarrier {
+ public:
+  // Queues one blocking job per pool thread and waits up to timeout_ms until
+  // all run. Returns null when they did not (the pool stayed busy); nothing
+  // is then held.
+  static PoolBarrier* Hold(uv_loop_t* loop, double timeout_ms);
+
+  // In the parent, after the fork: lets the jobs finish (they free this).
+  void Release();
+
+  // In the child: the jobs belong to threads that are not here; the loop
+  // must not wait for them.
+  void ForgetInChild(uv_loop_t* loop);
+
+ private:
+  static void Work(uv_work_t* req);
+  static void After(uv_work_t* req, int status);
+
+  int threads_ = 0;
+  int arrived_ = 0;
+  int finished_ = 0;
+  bool released_ = false;
+  uv_mutex_t mutex_;
+  uv_cond_t arrived_cond_;
+  uv_cond_t release_cond_;
+  uv_work_t* jobs_ = nullptr;
+};
+
+}  // namespace forkexec
