@@ -28,6 +28,7 @@
               "native/constants.cc",
               "native/cstrings.cc",
               "native/errors.cc",
+              "native/exec_state.cc",
               "native/exit_watcher.cc",
               "native/fd_calls.cc",
               "native/fd_passing.cc",
