@@ -35,13 +35,13 @@ function stdioOf(value: unknown): unknown {
     throw invalidArgValue('options.stdio', value, "cannot be 'pipe' for exec (no parent stays)");
   }
   if (!Array.isArray(value)) return value;
-  value.forEach((slot: unknown, i) => {
+  const slots: unknown[] = (value as unknown[]).slice();
+  slots.forEach((slot, i) => {
     if (slot === 'pipe') {
       throw invalidArgValue(`options.stdio[${i}]`, slot, "cannot be 'pipe' for exec");
     }
   });
   // Slots 0-2 not given keep this process's fd (spawn would make pipes).
-  const slots: unknown[] = [...value];
   while (slots.length < 3) slots.push('inherit');
   return slots;
 }
@@ -55,5 +55,5 @@ export function toSpawnOptions(options: unknown): SpawnOptions {
     const value = own(opts, key);
     if (value !== undefined) out[key] = value;
   }
-  return out as SpawnOptions;
+  return out;
 }

@@ -6,6 +6,7 @@
  * bytes are this process's only: a process forked from this one holds a copy
  * of its parent's queue, which is not its to write.
  */
+import { readFileSync } from 'node:fs';
 import { forkexecError, type CodedError } from '../errors';
 import type { NativeBinding } from '../native';
 
@@ -16,14 +17,35 @@ interface StdioStream {
   write(chunk: string, callback: () => void): boolean;
 }
 
+/**
+ * Bytes wait in a stream only when a write met a full pipe, which needs a
+ * non-blocking fd. Looking at process.stdout creates it if the program never
+ * did, and libuv then makes a pipe non-blocking: a blocking fd is left alone.
+ */
+function mayHoldQueuedBytes(native: NativeBinding, fd: number): boolean {
+  try {
+    const flags = /flags:\s*(\d+)/.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))?.[1];
+    return flags === undefined || (parseInt(flags, 8) & (native.constants.O_NONBLOCK ?? 0)) !== 0;
+  } catch {
+    return true;
+  }
+}
+
 function pending(native: NativeBinding): [string, StdioStream][] {
   if (native.isForkedChild()) return [];
-  const streams: [string, StdioStream][] = [
-    ['process.stdout', process.stdout],
-    ['process.stderr', process.stderr],
-  ];
-  // A stream that failed (EPIPE: the reader left) has nothing left to deliver.
-  return streams.filter(([, s]) => s.writableLength > 0 && !s.destroyed && !s.errored);
+  const queued: [string, StdioStream][] = [];
+  for (const [fd, name] of [
+    [1, 'stdout'],
+    [2, 'stderr'],
+  ] as const) {
+    if (!mayHoldQueuedBytes(native, fd)) continue;
+    const stream: StdioStream = process[name];
+    // A stream that failed (EPIPE: the reader left) has nothing left to deliver.
+    if (stream.writableLength > 0 && !stream.destroyed && !stream.errored) {
+      queued.push([`process.${name}`, stream]);
+    }
+  }
+  return queued;
 }
 
 /** Waits until the bytes queued on stdout and stderr are written. */
