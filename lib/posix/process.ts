@@ -47,19 +47,7 @@ export function execve(
   env?: Record<string, string | Buffer | undefined>,
   options?: ExecveOptions,
 ): never {
-  const native = binding('posix.execve');
-  const file = toPath(path, 'path');
-  const args = toArgv(argv, 'argv');
-  const envp = env === undefined ? currentEnvp() : toEnvp(env, 'env');
-  const state = syncExecState(native, 'posix.execve()', options);
-  return replaceProcess(native, {
-    path: file,
-    argv: args,
-    envp,
-    usePath: false,
-    state,
-    display: displayString(path),
-  });
+  return execSyscall('execve', path, argv, env, options);
 }
 
 /**
@@ -73,16 +61,29 @@ export function execvp(
   env?: Record<string, string | Buffer | undefined>,
   options?: ExecveOptions,
 ): never {
-  const native = binding('posix.execvp');
-  const name = toPath(file, 'file');
+  return execSyscall('execvp', file, argv, env, options);
+}
+
+/** execve without `env` passes process.env; execvp passes environ, as the C call does. */
+function execSyscall(
+  name: 'execve' | 'execvp',
+  file: string | Buffer,
+  argv: readonly (string | Buffer)[],
+  env: Record<string, string | Buffer | undefined> | undefined,
+  options: ExecveOptions | undefined,
+): never {
+  const native = binding(`posix.${name}`);
+  const usePath = name === 'execvp';
+  const path = toPath(file, usePath ? 'file' : 'path');
   const args = toArgv(argv, 'argv');
-  const envp = env === undefined ? null : toEnvp(env, 'env');
-  const state = syncExecState(native, 'posix.execvp()', options);
+  const defaultEnv = usePath ? null : currentEnvp();
+  const envp = env === undefined ? defaultEnv : toEnvp(env, 'env');
+  const state = syncExecState(native, `posix.${name}()`, options);
   return replaceProcess(native, {
-    path: name,
+    path,
     argv: args,
     envp,
-    usePath: true,
+    usePath,
     state,
     display: displayString(file),
   });
