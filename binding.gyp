@@ -29,6 +29,7 @@
               "native/cstrings.cc",
               "native/drain_watcher.cc",
               "native/errors.cc",
+              "native/exec_state.cc",
               "native/exit_watcher.cc",
               "native/fd_calls.cc",
               "native/fd_passing.cc",

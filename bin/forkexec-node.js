@@ -6,17 +6,11 @@
 //
 // NODE_OPTIONS does not accept --single-threaded, so this launcher replaces
 // itself (execve, same pid, same environment) with
-// `node --single-threaded [node options] app.js [args]`.
+// `node --single-threaded [node options] app.js [args]`. posix.execve hands
+// the new node its stdio open and blocking and no signal ignored, as a shell
+// would (this node marked fds 0-2 close-on-exec and ignores SIGPIPE).
 'use strict';
 
 const { posix, safeModeFlags } = require('..');
 
-// stdio must survive the exec even when whoever started us opened it close-on-exec.
-for (const fd of [0, 1, 2]) {
-  try {
-    posix.setCloexec(fd, false);
-  } catch {
-    // not open: the new node has no such stdio either
-  }
-}
 posix.execve(process.execPath, [process.execPath, ...safeModeFlags(), ...process.argv.slice(2)]);

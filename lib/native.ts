@@ -48,6 +48,15 @@ export interface NativeExitWatcher {
 }
 
 /** A spawn plan in the shape native/spawn_plan.cc reads (see lib/spawn/nativePlan.ts). */
+/** How the process is put right before an exec (native/exec_state.h). */
+export interface NativeExecState {
+  /** Flat [target, source, ...] sorted by target; source -1 is /dev/null, source == target keeps it. */
+  fds: number[];
+  /** Every fd that `fds` does not name is made close-on-exec. */
+  closeFds: boolean;
+  cwd: Buffer | null;
+}
+
 export interface NativeSpawnPlan {
   path: Buffer;
   argv: Buffer[];
@@ -168,8 +177,16 @@ export interface NativeBinding {
   watchDrain(onDrained: (final: boolean) => void): void;
   /** napi_fatal_exception: Node's uncaught-exception handling of `error`, synchronously. */
   raiseHandled(error: Error): void;
-  execve(path: Buffer, argv: Buffer[], envp: Buffer[]): never;
-  execvp(file: Buffer, argv: Buffer[], envp: Buffer[] | undefined): never;
+  /** execve, or execvpe with usePath; envp null is environ; state null is the bare syscall. */
+  exec(
+    path: Buffer,
+    argv: Buffer[],
+    envp: Buffer[] | null,
+    usePath: boolean,
+    state: NativeExecState | null,
+  ): never;
+  /** True in a process forked from the one that loaded the addon. */
+  isForkedChild(): boolean;
   exit(code: number): never;
   kill(pid: number, signal: number): void;
   pidfdOpen(pid: number, flags: number): number;

@@ -19,6 +19,12 @@ export type Signal = NodeJS.Signals | number;
 const SIGRTMIN = 34;
 const SIGRTMAX = 64;
 
+/**
+ * Every signal number, 32 and 33 (glibc's own) included: as `setsigdef` of
+ * posix.posixSpawn it gives the child no signal ignored, as a shell would.
+ */
+export const EVERY_SIGNAL: readonly number[] = Array.from({ length: SIGRTMAX }, (_, i) => i + 1);
+
 /** The number of a signal given by name or number (0 allowed: it probes only). */
 export function signalNumber(value: unknown, name: string): number {
   if (typeof value === 'number') {

@@ -16,6 +16,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "kernel_signal.h"
+
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
@@ -80,27 +82,6 @@ FORKEXEC_CHILD_PATH static int ParseFd(const char* name) {
   }
   return fd;
 }
-
-// glibc's posix_spawn leaves the two real-time signals glibc keeps for itself
-// (SIGCANCEL 32, SIGSETXID 33) ignored in its children, and glibc's own
-// sigaction refuses to touch them. The child path sets them the same way with
-// the raw syscall, so that every method gives the same child.
-#if defined(__x86_64__)
-struct KernelSigaction {
-  void (*handler)(int);
-  unsigned long flags;
-  void (*restorer)(void);
-  unsigned long mask;
-};
-FORKEXEC_CHILD_PATH static void IgnoreGlibcSignal(int sig) {
-  struct KernelSigaction action = {SIG_IGN, 0, NULL, 0};
-  syscall(SYS_rt_sigaction, sig, &action, NULL, sizeof action.mask);
-}
-#else
-FORKEXEC_CHILD_PATH static void IgnoreGlibcSignal(int sig) {
-  (void)sig;
-}
-#endif
 
 struct LinuxDirent64 {
   uint64_t d_ino;
@@ -172,15 +153,17 @@ FORKEXEC_CHILD_PATH void ChildPathRun(const ChildPlan* plan) {
   // blocked (the parent blocked them before cloning): a handler of the
   // parent must never run here, and Node ignores SIGPIPE, which the new
   // program must not inherit. glibc keeps two real-time signals for itself
-  // and answers EINVAL for them: those are set as posix_spawn sets them.
+  // and answers EINVAL for them: the raw syscall sets those (a program
+  // started by a shell has none ignored; glibc's posix_spawn leaves them so).
   struct sigaction dfl;
   for (size_t i = 0; i < sizeof dfl; i++) ((char*)&dfl)[i] = 0;
   dfl.sa_handler = SIG_DFL;
   for (int sig = 1; sig < NSIG; sig++) {
     if (sig == SIGKILL || sig == SIGSTOP) continue;
     if (sigaction(sig, &dfl, NULL) == 0) continue;
-    if (errno != EINVAL) Fail(error_fd, CHILD_STEP_SIGACTION);
-    IgnoreGlibcSignal(sig);
+    if (errno != EINVAL || KernelSetDisposition(sig, SIG_DFL) != 0) {
+      Fail(error_fd, CHILD_STEP_SIGACTION);
+    }
   }
 
   // 2. Session and process group, before any fd work (a new session drops

@@ -60,11 +60,18 @@ int AddFileAction(posix_spawn_file_actions_t* actions, const Napi::Object& a) {
   return EINVAL;
 }
 
+// glibc's sigaddset refuses its own signals 32 and 33 (EINVAL); their bits
+// are set by hand, so that setsigdef can reset them too (its posix_spawn
+// otherwise leaves them ignored in the child).
 int SignalSet(const Napi::Value& list, sigset_t* set) {
   sigemptyset(set);
   Napi::Array signals = list.As<Napi::Array>();
   for (uint32_t i = 0; i < signals.Length(); i++) {
-    if (sigaddset(set, signals.Get(i).As<Napi::Number>().Int32Value()) != 0) return errno;
+    int sig = signals.Get(i).As<Napi::Number>().Int32Value();
+    if (sigaddset(set, sig) == 0) continue;
+    if (errno != EINVAL || sig < 1 || sig >= NSIG) return errno;
+    constexpr int kBits = 8 * sizeof set->__val[0];
+    set->__val[(sig - 1) / kBits] |= 1UL << ((sig - 1) % kBits);
   }
   return 0;
 }

@@ -11,6 +11,7 @@
 #include "bindings.h"
 #include "cstrings.h"
 #include "errors.h"
+#include "exec_state.h"
 #include "fork_safety.h"
 
 namespace forkexec {
@@ -53,24 +54,59 @@ Napi::Value Fork(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, pid);
 }
 
-Napi::Value Execve(const Napi::CallbackInfo& info) {
-  std::string path = BufferToString(info[0]);
-  CStringArray argv(info[1]);
-  CStringArray envp(info[2]);
-  execve(path.c_str(), argv.data(), envp.data());
-  throw ErrnoError(info.Env(), errno, "execve");
+// The pid this addon was first loaded in: a process forked from it has
+// another, and shares its terminal with that process.
+pid_t LoadPid() {
+  static const pid_t pid = getpid();
+  return pid;
 }
 
-Napi::Value Execvp(const Napi::CallbackInfo& info) {
-  std::string file = BufferToString(info[0]);
-  CStringArray argv(info[1]);
-  if (info[2].IsUndefined()) {
-    execvp(file.c_str(), argv.data());
-  } else {
-    CStringArray envp(info[2]);
-    execvpe(file.c_str(), argv.data(), envp.data());
+ExecPlan ReadExecPlan(const Napi::Object& o) {
+  ExecPlan plan;
+  Napi::Array fds = o.Get("fds").As<Napi::Array>();
+  for (uint32_t i = 0; i + 1 < fds.Length(); i += 2) {
+    plan.fds.push_back({fds.Get(i).As<Napi::Number>().Int32Value(),
+                        fds.Get(i + 1).As<Napi::Number>().Int32Value()});
   }
-  throw ErrnoError(info.Env(), errno, "execvp");
+  plan.close_fds = o.Get("closeFds").ToBoolean();
+  Napi::Value cwd = o.Get("cwd");
+  plan.has_cwd = cwd.IsBuffer();
+  if (plan.has_cwd) plan.cwd = BufferToString(cwd);
+  plan.reset_terminal = getpid() == LoadPid();
+  return plan;
+}
+
+// (path, argv, envp | null, usePath, state | null): execve, or execvp(e)
+// with usePath. envp null is this process's environ. With a state plan the
+// process is first put in the state a program expects (exec_state.h), and
+// put back when the exec fails; null is the bare syscall.
+Napi::Value Exec(const Napi::CallbackInfo& info) {
+  std::string path = BufferToString(info[0]);
+  CStringArray argv(info[1]);
+  bool own_env = !info[2].IsNull();
+  CStringArray envp(own_env ? info[2] : Napi::Array::New(info.Env()));
+  bool use_path = info[3].ToBoolean();
+  const char* syscall_name = use_path ? "execvp" : "execve";
+
+  ExecState state;
+  if (info[4].IsObject()) {
+    const char* failed = nullptr;
+    int err = state.Enter(ReadExecPlan(info[4].As<Napi::Object>()), &failed);
+    if (err != 0) throw ErrnoError(info.Env(), err, failed);
+  }
+  char* const* env = own_env ? envp.data() : environ;
+  if (use_path) {
+    execvpe(path.c_str(), argv.data(), env);
+  } else {
+    execve(path.c_str(), argv.data(), env);
+  }
+  int err = errno;
+  state.Leave();
+  throw ErrnoError(info.Env(), err, syscall_name);
+}
+
+Napi::Value IsForkedChild(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), getpid() != LoadPid());
 }
 
 Napi::Value Exit(const Napi::CallbackInfo& info) {
@@ -136,8 +172,9 @@ Napi::Value SetPdeathsig(const Napi::CallbackInfo& info) {
 
 void InitProcessCalls(Napi::Env env, Napi::Object exports) {
   exports.Set("fork", Napi::Function::New(env, Fork, "fork"));
-  exports.Set("execve", Napi::Function::New(env, Execve, "execve"));
-  exports.Set("execvp", Napi::Function::New(env, Execvp, "execvp"));
+  LoadPid();
+  exports.Set("exec", Napi::Function::New(env, Exec, "exec"));
+  exports.Set("isForkedChild", Napi::Function::New(env, IsForkedChild, "isForkedChild"));
   exports.Set("exit", Napi::Function::New(env, Exit, "exit"));
   exports.Set("kill", Napi::Function::New(env, Kill, "kill"));
   exports.Set("pidfdOpen", Napi::Function::New(env, PidfdOpen, "pidfdOpen"));

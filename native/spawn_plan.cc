@@ -6,6 +6,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <spawn.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -264,9 +265,11 @@ bool SpawnPlan::LaunchPosixSpawn(Launched* out, LaunchError* error) {
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
   if (err == 0) {
-    // Every disposition back to default and an empty mask, as the child path does.
+    // Every disposition back to default and an empty mask, as the child path
+    // does. sigfillset leaves out glibc's signals 32 and 33, which its
+    // posix_spawn then leaves ignored; every bit set by hand covers them.
     sigset_t all, none;
-    sigfillset(&all);
+    memset(&all, 0xff, sizeof all);
     sigemptyset(&none);
     short flags = POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK;
     posix_spawnattr_setsigdefault(&attr, &all);

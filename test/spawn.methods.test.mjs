@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { openSync, closeSync, existsSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawn } from 'forkexec';
+import { Process, forkserver, spawn } from 'forkexec';
 import { root, tempDir, statusField } from './helpers.mjs';
 
 const METHODS = ['posix_spawn', 'vfork', 'fork'];
@@ -215,3 +215,89 @@ test('SIGPIPE works in the child: a writer into a closed pipe dies quietly', asy
     assert.equal(r.stderr, '', method);
   }
 });
+
+// What CPython's subprocess gives a child (its _posixsubprocess child path,
+// restore_signals=True): the reference for "the state a program normally
+// starts in". A child started by a program, never by this node.
+function pythonChildState(argv) {
+  const run = spawnSync(
+    'python3',
+    [
+      '-c',
+      'import subprocess, sys; sys.stdout.write(subprocess.run(sys.argv[1:], capture_output=True, text=True).stdout)',
+      ...argv,
+    ],
+    { encoding: 'utf8', timeout: 60_000 },
+  );
+  assert.equal(run.status, 0, run.stderr);
+  return run.stdout;
+}
+
+const SIGNAL_FIELDS = ['SigIgn', 'SigBlk', 'SigCgt'];
+
+function signalFields(status) {
+  return Object.fromEntries(SIGNAL_FIELDS.map((f) => [f, statusField(status, f)]));
+}
+
+test("every method's child has the signal state of CPython's subprocess child: none ignored, none blocked", async (t) => {
+  if (spawnSync('python3', ['-c', 'pass']).status !== 0) {
+    t.skip('needs python3 for the reference child');
+    return;
+  }
+  const reference = signalFields(pythonChildState(['cat', '/proc/self/status']));
+  assert.deepEqual(reference, {
+    SigIgn: '0000000000000000',
+    SigBlk: '0000000000000000',
+    SigCgt: '0000000000000000',
+  });
+  for (const method of [...METHODS, 'auto']) {
+    const { stdout } = await spawn('cat', ['/proc/self/status'], { method });
+    assert.deepEqual(signalFields(stdout), reference, method);
+  }
+  // The raw posix_spawn, given every signal (32 and 33 by number), too.
+  const { stdout } = await spawn(
+    'sh',
+    [
+      '-c',
+      `exec ${process.execPath} -e "
+      const { posix } = require('forkexec');
+      const [r, w] = posix.pipe();
+      const every = Array.from({ length: 64 }, (_, i) => i + 1);
+      const pid = posix.posixSpawn('/bin/cat', ['cat', '/proc/self/status'], {
+        fileActions: [{ action: 'dup2', fd: w, newFd: 1 }], setsigdef: every, setsigmask: [] });
+      posix.close(w);
+      posix.waitpid(pid);
+      process.stdout.write(require('node:fs').readFileSync(r));"`,
+    ],
+    { cwd: root },
+  );
+  assert.deepEqual(signalFields(stdout), reference, 'posix.posixSpawn with every signal');
+});
+
+for (const startMethod of ['spawn', 'forkserver']) {
+  test(`Process children (${startMethod}) start as a node started by CPython's subprocess`, async (t) => {
+    if (spawnSync('python3', ['-c', 'pass']).status !== 0) {
+      t.skip('needs python3 for the reference child');
+      return;
+    }
+    const module = join(root, 'test', 'fixtures', 'targets.mjs');
+    const script = `import { signalState } from ${JSON.stringify(module)}; console.log(JSON.stringify(await signalState()))`;
+    // node's own start-up ignores SIGPIPE and SIGXFSZ: the same in every node;
+    // anything more ignored or blocked was inherited. Caught signals are not
+    // compared: exec resets handlers, so SigCgt is what that node installed
+    // itself (Node 24 adds SIGUSR2 in a child that runs with a channel).
+    const { SigIgn, SigBlk } = JSON.parse(
+      pythonChildState([process.execPath, '--input-type=module', '-e', script]),
+    );
+    assert.equal(SigIgn, '0000000001001000');
+    try {
+      const state = await new Process({
+        target: { module, export: 'signalState' },
+        startMethod,
+      }).run();
+      assert.deepEqual({ SigIgn: state.SigIgn, SigBlk: state.SigBlk }, { SigIgn, SigBlk });
+    } finally {
+      await forkserver.stop();
+    }
+  });
+}

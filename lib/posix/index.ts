@@ -17,6 +17,7 @@ export {
   getpid,
   getppid,
 } from './process';
+export type { ExecveOptions } from '../exec/replace';
 export { waitpid, waitid, type WaitStatus, type WaitidTarget } from './wait';
 export {
   pipe,

@@ -7,6 +7,7 @@ import { callNative, invalidArgValue } from '../errors';
 import { currentEnvp, displayString, toArgv, toEnvp, toPath } from '../cstrings';
 import { signalNumber, type Signal } from '../signals';
 import { validateFd, validateInteger, validatePid } from '../validate';
+import { replaceProcess, syncExecState, type ExecveOptions } from '../exec/replace';
 
 const INT32_MAX = 2 ** 31 - 1;
 const FORK_HINT = 'Use spawn() or the spawn start method instead.';
@@ -26,20 +27,27 @@ export function fork(): number {
 }
 
 /**
- * POSIX `execve()`: replaces the current process image. Returns only by
- * throwing (a system error with `syscall: 'execve'` and `path`).
- * `env` defaults to `process.env`.
+ * POSIX `execve()`: replaces the current process image (same pid). Returns
+ * only by throwing: a system error with `syscall: 'execve'` and `path`, and
+ * then the process is as it was.
+ *
+ * The new program starts as a shell would start it: fds 0-2 inheritable and
+ * blocking (Node makes them close-on-exec, libuv non-blocking), no signal
+ * ignored and none blocked (Node ignores SIGPIPE and SIGXFSZ), the terminal
+ * out of the raw mode `setRawMode` put it in. Other fds are left as they
+ * are. Bytes still queued on process.stdout / stderr for a full pipe cannot
+ * be waited for here: it throws `ERR_EXEC_STDIO_PENDING` instead of losing
+ * them (`await exec()` waits). In a Worker thread it throws
+ * `ERR_WORKER_UNSUPPORTED_OPERATION`. `{ keepNodeState: true }` is the bare
+ * syscall. `env` defaults to `process.env`.
  */
 export function execve(
   path: string | Buffer,
   argv: readonly (string | Buffer)[],
   env?: Record<string, string | Buffer | undefined>,
+  options?: ExecveOptions,
 ): never {
-  const native = binding('posix.execve');
-  const file = toPath(path, 'path');
-  const args = toArgv(argv, 'argv');
-  const envp = env === undefined ? currentEnvp() : toEnvp(env, 'env');
-  return callNative(() => native.execve(file, args, envp), displayString(path));
+  return execSyscall('execve', path, argv, env, options);
 }
 
 /**
@@ -51,12 +59,34 @@ export function execvp(
   file: string | Buffer,
   argv: readonly (string | Buffer)[],
   env?: Record<string, string | Buffer | undefined>,
+  options?: ExecveOptions,
 ): never {
-  const native = binding('posix.execvp');
-  const name = toPath(file, 'file');
+  return execSyscall('execvp', file, argv, env, options);
+}
+
+/** execve without `env` passes process.env; execvp passes environ, as the C call does. */
+function execSyscall(
+  name: 'execve' | 'execvp',
+  file: string | Buffer,
+  argv: readonly (string | Buffer)[],
+  env: Record<string, string | Buffer | undefined> | undefined,
+  options: ExecveOptions | undefined,
+): never {
+  const native = binding(`posix.${name}`);
+  const usePath = name === 'execvp';
+  const path = toPath(file, usePath ? 'file' : 'path');
   const args = toArgv(argv, 'argv');
-  const envp = env === undefined ? undefined : toEnvp(env, 'env');
-  return callNative(() => native.execvp(name, args, envp), displayString(file));
+  const defaultEnv = usePath ? null : currentEnvp();
+  const envp = env === undefined ? defaultEnv : toEnvp(env, 'env');
+  const state = syncExecState(native, `posix.${name}()`, options);
+  return replaceProcess(native, {
+    path,
+    argv: args,
+    envp,
+    usePath,
+    state,
+    display: displayString(file),
+  });
 }
 
 /**

@@ -47,7 +47,11 @@ export interface PosixSpawnOptions {
   setsid?: boolean;
   /** POSIX_SPAWN_SETSIGMASK: the child's signal mask (these signals blocked, all others not). */
   setsigmask?: Signal[];
-  /** POSIX_SPAWN_SETSIGDEF: reset these signals to their default action (Node ignores SIGPIPE). */
+  /**
+   * POSIX_SPAWN_SETSIGDEF: reset these signals to their default action (Node ignores SIGPIPE).
+   * glibc's posix_spawn leaves its own signals 32 and 33 ignored in the child unless they are
+   * listed here by number.
+   */
   setsigdef?: Signal[];
   /** POSIX_SPAWN_RESETIDS: the child's effective ids become the real ids. */
   resetids?: boolean;

@@ -12,7 +12,7 @@ import { constants as osConstants } from 'node:os';
 import { binding, hasNative } from '../native';
 import { watchExit } from '../exitWatcher';
 import * as posix from '../posix';
-import { signalName } from '../signals';
+import { EVERY_SIGNAL, signalName } from '../signals';
 import { Channel, channelFromFd } from './channel';
 import { setRefs } from './refs';
 import type { ChildOptions, StartedChild } from './startedChild';
@@ -72,8 +72,10 @@ function startPosix(options: ChildOptions): StartedChild {
         { action: 'closefrom', fd: CHANNEL_FD + 1 },
         ...(options.cwd === undefined ? [] : [{ action: 'chdir' as const, path: options.cwd }]),
       ],
-      // Node ignores SIGPIPE; a fresh node must start as any program would.
-      setsigdef: ['SIGPIPE'],
+      // A fresh node starts as any program would: no signal ignored (Node
+      // ignores SIGPIPE; glibc's posix_spawn would leave 32 and 33), none blocked.
+      setsigdef: [...EVERY_SIGNAL],
+      setsigmask: [],
     });
   } catch (error) {
     posix.close(parentEnd);

@@ -14,6 +14,7 @@ import { forkexecError } from '../../errors';
 import { watchExit, type ExitWatch } from '../../exitWatcher';
 import { binding, type NativeReadinessWatcher } from '../../native';
 import * as posix from '../../posix';
+import { EVERY_SIGNAL } from '../../signals';
 import { channelFromFd } from '../channel';
 import { childExecArgv } from '../spawnStart';
 import type { ChildExit, StartedChild } from '../startedChild';
@@ -84,7 +85,10 @@ function startServer(): Server {
           { action: 'dup2', fd: serverEnd, newFd: CONTROL_FD },
           { action: 'closefrom', fd: CONTROL_FD + 1 },
         ],
-        setsigdef: ['SIGPIPE'],
+        // A fresh node starts as any program would: no signal ignored (Node
+        // ignores SIGPIPE; glibc's posix_spawn would leave 32 and 33), none blocked.
+        setsigdef: [...EVERY_SIGNAL],
+        setsigmask: [],
       },
     );
   } catch (error) {
