@@ -58,6 +58,18 @@ function prebuild() {
   if (run.status !== 0) fail('prebuild failed');
 }
 
+function buildDist() {
+  const run = spawnSync(
+    process.execPath,
+    [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'],
+    {
+      cwd: root,
+      stdio: 'inherit',
+    },
+  );
+  if (run.status !== 0) fail('tsc failed');
+}
+
 function runTests() {
   const run = spawnSync(
     process.execPath,
@@ -72,5 +84,6 @@ function runTests() {
 checkTools();
 const total =
   timed('prebuild (x64, arm64)', prebuild) +
+  timed('dist/', buildDist) +
   timed('pack, install without a compiler, from source, arm64 under qemu, fallbacks', runTests);
 console.error(`release-check: passed in ${total.toFixed(0)} s`);

