@@ -50,24 +50,10 @@ function checkTools() {
   if (missing.length > 0) fail(`missing: ${missing.join(', ')} (see the comment at the top)`);
 }
 
-function prebuild() {
-  const run = spawnSync(process.execPath, [join(root, 'scripts', 'prebuild.mjs')], {
-    cwd: root,
-    stdio: 'inherit',
-  });
-  if (run.status !== 0) fail('prebuild failed');
-}
-
-function buildDist() {
-  const run = spawnSync(
-    process.execPath,
-    [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'],
-    {
-      cwd: root,
-      stdio: 'inherit',
-    },
-  );
-  if (run.status !== 0) fail('tsc failed');
+/** Runs a node script of the package; its output goes straight through. */
+function runScript(what, ...args) {
+  const run = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
+  if (run.status !== 0) fail(`${what} failed`);
 }
 
 function runTests() {
@@ -83,7 +69,11 @@ function runTests() {
 
 checkTools();
 const total =
-  timed('prebuild (x64, arm64)', prebuild) +
-  timed('dist/', buildDist) +
+  timed('prebuild (x64, arm64)', () =>
+    runScript('prebuild', join(root, 'scripts', 'prebuild.mjs')),
+  ) +
+  timed('dist/', () =>
+    runScript('tsc', join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'),
+  ) +
   timed('pack, install without a compiler, from source, arm64 under qemu, fallbacks', runTests);
 console.error(`release-check: passed in ${total.toFixed(0)} s`);
