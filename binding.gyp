@@ -20,7 +20,7 @@
           }
         ],
         [
-          "OS!='win'",
+          "OS=='linux'",
           {
             "sources": [
               "native/addon.cc",
@@ -34,10 +34,12 @@
               "native/fd_calls.cc",
               "native/fd_passing.cc",
               "native/fork_safety.cc",
+              "native/glibc_compat.cc",
               "native/loop_callback.cc",
               "native/poll_handle.cc",
               "native/pool_barrier.cc",
               "native/js_fork.cc",
+              "native/libstdcxx_compat.cc",
               "native/posix_spawn_call.cc",
               "native/process_calls.cc",
               "native/readiness_watcher.cc",

@@ -215,12 +215,17 @@ export interface NativeBinding {
 
 let loaded: NativeBinding | undefined;
 
-/** True where the addon exists at all (every platform but win32). */
-export const hasNative = process.platform !== 'win32';
+/**
+ * True where the addon exists at all: Linux (prebuilt for glibc on x64 and
+ * arm64, compiled at install elsewhere). On every other platform (win32,
+ * darwin, the BSDs, sunos, aix) nothing is built: children start through
+ * child_process, and what needs the addon throws.
+ */
+export const hasNative = process.platform === 'linux';
 
 /**
- * The addon, loaded on first use. On win32 there is none: the call named by
- * `what` throws `ERR_FORKEXEC_UNSUPPORTED_PLATFORM` with `hint`.
+ * The addon, loaded on first use. Where there is none (see {@link hasNative}):
+ * the call named by `what` throws `ERR_FORKEXEC_UNSUPPORTED_PLATFORM` with `hint`.
  */
 export function binding(what: string, hint?: string): NativeBinding {
   if (loaded) return loaded;

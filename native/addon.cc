@@ -3,10 +3,12 @@
 #include <napi.h>
 
 #include "bindings.h"
+#include "glibc_compat.h"
 
 namespace {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  forkexec::InitGlibcCompat();
   forkexec::InitConstants(env, exports);
   forkexec::InitProcessCalls(env, exports);
   forkexec::InitWaitCalls(env, exports);

@@ -11,6 +11,7 @@
 #include "bindings.h"
 #include "cstrings.h"
 #include "errors.h"
+#include "glibc_compat.h"
 
 namespace forkexec {
 
@@ -53,10 +54,10 @@ int AddFileAction(posix_spawn_file_actions_t* actions, const Napi::Object& a) {
     return posix_spawn_file_actions_adddup2(actions, Int(a, "fd"), Int(a, "newFd"));
   if (kind == "chdir") {
     std::string path = BufferToString(a.Get("path"));
-    return posix_spawn_file_actions_addchdir_np(actions, path.c_str());
+    return AddChdir(actions, path.c_str());
   }
-  if (kind == "fchdir") return posix_spawn_file_actions_addfchdir_np(actions, Int(a, "fd"));
-  if (kind == "closefrom") return posix_spawn_file_actions_addclosefrom_np(actions, Int(a, "fd"));
+  if (kind == "fchdir") return AddFchdir(actions, Int(a, "fd"));
+  if (kind == "closefrom") return AddClosefrom(actions, Int(a, "fd"));
   return EINVAL;
 }
 

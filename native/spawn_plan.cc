@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <spawn.h>
@@ -13,21 +12,14 @@
 
 #include <memory>
 
+#include "glibc_compat.h"
+
 namespace forkexec {
 
 namespace {
 
 int Int(const Napi::Object& o, const char* key) {
   return o.Get(key).As<Napi::Number>().Int32Value();
-}
-
-// fork() without the atfork handlers: glibc's _Fork (2.34 and later).
-pid_t ForkWithoutHandlers() {
-#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
-  return _Fork();
-#else
-  return fork();
-#endif
 }
 
 // A uid or gid: -1 means "leave it", anything else is 0 .. 2^32-2. Read as
@@ -71,9 +63,11 @@ class AllSignalsBlocked {
   AllSignalsBlocked() {
     sigset_t all;
     sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old_);
+    // sigprocmask, not pthread_sigmask (glibc 2.32 in libc): on Linux both
+    // set the calling thread's mask.
+    sigprocmask(SIG_SETMASK, &all, &old_);
   }
-  ~AllSignalsBlocked() { pthread_sigmask(SIG_SETMASK, &old_, nullptr); }
+  ~AllSignalsBlocked() { sigprocmask(SIG_SETMASK, &old_, nullptr); }
 
  private:
   sigset_t old_;
@@ -182,14 +176,20 @@ void SpawnPlan::CloseParentCopies() {
 }
 
 bool SpawnPlan::PosixSpawnCanExpress() const {
+  // Before glibc 2.29 posix_spawn cannot change directory.
   return !plan_.set_uid && !plan_.set_gid && !plan_.set_groups && !plan_.set_umask &&
-         plan_.rlimit_count == 0 && plan_.pdeathsig == 0 && !(plan_.setsid && plan_.pgid >= 0);
+         plan_.rlimit_count == 0 && plan_.pdeathsig == 0 && !(plan_.setsid && plan_.pgid >= 0) &&
+         (!has_cwd_ || HaveAddChdir());
 }
 
 bool SpawnPlan::Launch(Launched* out, LaunchError* error) {
   SpawnMethod method = method_;
   if (method == SpawnMethod::kAuto) {
-    method = PosixSpawnCanExpress() ? SpawnMethod::kPosixSpawn : SpawnMethod::kVfork;
+    // Before glibc 2.34 closing the other fds is emulated (see glibc_compat.cc);
+    // the child path closes them without that race.
+    bool closes_exactly = !plan_.close_fds || HaveAddClosefrom();
+    method =
+        PosixSpawnCanExpress() && closes_exactly ? SpawnMethod::kPosixSpawn : SpawnMethod::kVfork;
   }
   bool ok;
   if (method == SpawnMethod::kPosixSpawn) {
@@ -254,11 +254,11 @@ bool SpawnPlan::LaunchPosixSpawn(Launched* out, LaunchError* error) {
       for (const ChildFd& f : fds_) target = target || f.target_fd == fd;
       if (!target && fcntl(fd, F_GETFD) >= 0) err = posix_spawn_file_actions_addclose(&actions, fd);
     }
-    if (err == 0) err = posix_spawn_file_actions_addclosefrom_np(&actions, max_target + 1);
+    if (err == 0) err = AddClosefrom(&actions, max_target + 1);
     if (err != 0) error->syscall = "posix_spawn_file_actions";
   }
   if (err == 0 && has_cwd_) {
-    err = posix_spawn_file_actions_addchdir_np(&actions, cwd_.c_str());
+    err = AddChdir(&actions, cwd_.c_str());
     if (err != 0) error->syscall = "posix_spawn_file_actions";
   }
 
@@ -329,9 +329,9 @@ bool SpawnPlan::LaunchChildPath(bool use_vfork, Launched* out, LaunchError* erro
         pid = clone(ChildEntry, top, flags, &plan_, nullptr);
       }
     } else {
-      // _Fork, not fork: fork() runs the pthread_atfork child handlers of
-      // every library in the process before the child path, and those are
-      // not async-signal-safe.
+      // Not fork(): it runs the pthread_atfork child handlers of every
+      // library in the process before the child path, and those are not
+      // async-signal-safe (see glibc_compat.h).
       pid = ForkWithoutHandlers();
       if (pid == 0) ChildPathRun(&plan_);
     }

@@ -1,8 +1,8 @@
 /**
  * The `spawn` start method: a fresh `node` (this process's execPath and
  * node flags) running spawnMain with the channel at fd 3. On POSIX it is
- * started with posix_spawn and watched with a pidfd; on win32 through
- * child_process (CreateProcess).
+ * started with posix_spawn and watched with a pidfd; where there is no addon
+ * (win32, darwin, ...) through child_process.
  */
 import { spawn as cpSpawn } from 'node:child_process';
 import { once } from 'node:events';

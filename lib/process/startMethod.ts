@@ -7,6 +7,7 @@
  * - `spawn`: a fresh node that imports the target's module.
  */
 import { invalidArgValue, unsupportedPlatform } from '../errors';
+import { hasNative } from '../native';
 import { forkStart } from './forkStart';
 import { forkserverStart } from './forkserver/client';
 import { spawnStart } from './spawnStart';
@@ -27,14 +28,14 @@ const implementations = new Map<StartMethod, StartMethodImpl>([
   ['spawn', { name: 'spawn', carriesFunctions: false, start: spawnStart }],
 ]);
 
-/** The start methods this platform has: `['fork', 'forkserver', 'spawn']` on Linux, `['spawn']` on win32. */
+/** The start methods this platform has: `['fork', 'forkserver', 'spawn']` on Linux, `['spawn']` elsewhere (win32, darwin, ...). */
 export function getStartMethods(): StartMethod[] {
-  return process.platform === 'win32' ? ['spawn'] : ['fork', 'forkserver', 'spawn'];
+  return hasNative ? ['fork', 'forkserver', 'spawn'] : ['spawn'];
 }
 
-/** The default: `forkserver` on POSIX (safe and fast, as in Python 3.14), `spawn` on win32. */
+/** The default: `forkserver` on Linux (safe and fast, as in Python 3.14), `spawn` elsewhere. */
 export function defaultStartMethod(): StartMethod {
-  return process.platform === 'win32' ? 'spawn' : 'forkserver';
+  return hasNative ? 'forkserver' : 'spawn';
 }
 
 /** The implementation of a start method, or a clear error for an unknown or unavailable one. */

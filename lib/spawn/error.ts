@@ -44,7 +44,7 @@ export interface SubprocessResult<T = string | Buffer> {
   pid: number;
   /** The file and arguments joined by spaces (for messages, not for a shell). */
   command: string;
-  /** How the child was started: 'posix_spawn', 'vfork' or 'fork'; 'CreateProcess' on win32. */
+  /** How the child was started: 'posix_spawn', 'vfork' or 'fork'; 'CreateProcess' on win32, 'child_process' on other systems without the addon. */
   method: LaunchMethod;
   /** True when `timeout` killed the child. */
   timedOut: boolean;

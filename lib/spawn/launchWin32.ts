@@ -1,5 +1,6 @@
 /**
- * The win32 launcher: Node's child_process (CreateProcess) with the same
+ * The launcher where there is no addon (win32, and darwin, the BSDs, sunos,
+ * aix): Node's child_process (CreateProcess on win32) with the same
  * checked options, behind the same {@link ExitWatch} the POSIX launcher
  * gives. A start that fails (ENOENT, ...) is reported by child_process a
  * tick later; it rejects `watch.exited` with a Node-style error carrying
@@ -13,7 +14,12 @@ import { signalName } from '../signals';
 import type { SystemError } from '../errors';
 import { cwdError, type Prepared } from './prepare';
 import type { Launched, LaunchFailure } from './launched';
-import { checkWin32Signal, cpOptions, cpStartError } from './win32Plan';
+import { checkWin32Signal, cpMethod, cpOptions, cpStartError } from './win32Plan';
+
+function rawStatus(code: number | null, signal: NodeJS.Signals | null): number {
+  if (code !== null) return (code & 0xff) << 8;
+  return signal === null ? 0 : (osConstants.signals[signal] ?? 0);
+}
 
 function exitStatus(pid: number, code: number | null, signal: NodeJS.Signals | null): WaitStatus {
   return {
@@ -26,7 +32,8 @@ function exitStatus(pid: number, code: number | null, signal: NodeJS.Signals | n
     stopSignal: null,
     continued: false,
     // Windows has no wait status word: the exit code is all there is.
-    status: code ?? 0,
+    // Elsewhere it is rebuilt as waitpid would give it.
+    status: process.platform === 'win32' ? (code ?? 0) : rawStatus(code, signal),
   };
 }
 
@@ -74,7 +81,7 @@ export function launchWin32(prepared: Prepared & { argv: Buffer[] }): Launched |
   const stdio = child.stdio.map((s) => s ?? null);
   return {
     pid: child.pid,
-    method: 'CreateProcess',
+    method: cpMethod(),
     stdio,
     watch: watchChild(child, prepared),
   };

@@ -9,10 +9,11 @@ import type { ExitWatch } from '../exitWatcher';
 
 /**
  * How the child was started: `'posix_spawn'`, `'vfork'` or `'fork'` on
- * POSIX (see README, "Start methods"); `'CreateProcess'` on win32, through
- * Node's child_process.
+ * Linux (see README, "Start methods"); through Node's child_process where
+ * there is no addon: `'CreateProcess'` on win32, `'child_process'` on the
+ * other systems (darwin, the BSDs, sunos, aix).
  */
-export type LaunchMethod = 'posix_spawn' | 'vfork' | 'fork' | 'CreateProcess';
+export type LaunchMethod = 'posix_spawn' | 'vfork' | 'fork' | 'CreateProcess' | 'child_process';
 
 /** A child that was started, or is being started (win32 reports a failure later, on `watch.exited`). */
 export interface Launched {

@@ -324,15 +324,16 @@ const POSIX_ONLY: readonly [keyof SpawnOptions, unknown][] = [
   ['closeFds', true],
 ];
 
-/** On win32 (CreateProcess), each POSIX-only option that asks for something is refused by name. */
-function refuseOnWin32(opts: SpawnOptions): void {
+/** Without the addon (child_process starts the child), each option that needs it is refused by name. */
+function refuseWithoutAddon(opts: SpawnOptions): void {
+  const hint =
+    process.platform === 'win32'
+      ? 'Windows starts children with CreateProcess, which has no equivalent; leave it out there.'
+      : "forkexec's native addon is Linux-only, and child_process has no equivalent; leave it out there.";
   for (const [key, harmless] of POSIX_ONLY) {
     const value = own(opts, key);
     if (value === undefined || value === harmless) continue;
-    throw unsupportedPlatform(
-      `options.${key}`,
-      'Windows starts children with CreateProcess, which has no equivalent; leave it out there.',
-    );
+    throw unsupportedPlatform(`options.${key}`, hint);
   }
 }
 
@@ -340,7 +341,7 @@ function refuseOnWin32(opts: SpawnOptions): void {
 export function checkOptions(options: unknown): CheckedOptions {
   const opts = validateOptions<SpawnOptions>(options, 'options');
   rejectUnknownKeys(opts, OPTION_KEYS, 'options');
-  if (!hasNative) refuseOnWin32(opts);
+  if (!hasNative) refuseWithoutAddon(opts);
   const input = checkInput(own(opts, 'input'));
   const stdio = checkStdio(own(opts, 'stdio'), input !== undefined);
   const env = own(opts, 'env');
@@ -371,7 +372,7 @@ export function checkOptions(options: unknown): CheckedOptions {
   if (maxBuffer !== Infinity)
     validateInteger(maxBuffer, 'options.maxBuffer', 0, Number.MAX_SAFE_INTEGER);
   const killSignal = signalNumber(own(opts, 'killSignal') ?? 'SIGTERM', 'options.killSignal');
-  if (!hasNative) checkWin32Signal(killSignal, 'options.killSignal');
+  checkWin32Signal(killSignal, 'options.killSignal');
   return {
     cwd,
     cwdText: text,

@@ -8,7 +8,7 @@ import { signalName } from '../signals';
 import type { SystemError } from '../errors';
 import type { SubprocessResult } from './error';
 import { cwdError, type Prepared } from './prepare';
-import { cpOptions, cpStartError } from './win32Plan';
+import { cpMethod, cpOptions, cpStartError } from './win32Plan';
 
 /** Runs the prepared plan to completion; throws a system error when it could not start. */
 export function spawnSyncWin32(prepared: Prepared & { argv: Buffer[] }): SubprocessResult {
@@ -40,7 +40,7 @@ export function spawnSyncWin32(prepared: Prepared & { argv: Buffer[] }): Subproc
     durationMs: performance.now() - start,
     pid: ran.pid,
     command: prepared.command,
-    method: 'CreateProcess',
+    method: cpMethod(),
     timedOut,
     isCanceled: false,
     maxBufferExceeded,

@@ -65,7 +65,7 @@ export class Subprocess<T extends string | Buffer = string | Buffer>
 {
   /** The child's pid; undefined when it could not be started. */
   pid: number | undefined;
-  /** How the child was started (`'CreateProcess'` on win32); undefined when it could not be. */
+  /** How the child was started (`'CreateProcess'` on win32, `'child_process'` on other systems without the addon); undefined when it could not be. */
   method: LaunchMethod | undefined;
   /** The parent's end of each stdio pipe (slot 0 writable, the others readable), else null. */
   readonly stdio: (Readable | Writable | null)[] = [];

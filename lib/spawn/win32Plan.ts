@@ -1,7 +1,8 @@
 /**
- * The checked options as child_process options, for win32, where a child
- * starts through CreateProcess (libuv) instead of the native child path.
- * Shared by the Subprocess launcher and spawnSync.
+ * The checked options as child_process options, for win32 and every other
+ * platform without the addon (see hasNative in ../native), where a child
+ * starts through libuv (CreateProcess on win32) instead of the native child
+ * path. Shared by the Subprocess launcher and spawnSync.
  */
 import type { SpawnOptions as CpSpawnOptions, StdioOptions } from 'node:child_process';
 import { unsupportedPlatform, type SystemError } from '../errors';
@@ -19,11 +20,16 @@ const WIN32_SIGNALS = new Set([0, 2, 3, 9, 15]);
  * a timeout sends it).
  */
 export function checkWin32Signal(signal: number, name: string): void {
-  if (WIN32_SIGNALS.has(signal)) return;
+  if (process.platform !== 'win32' || WIN32_SIGNALS.has(signal)) return;
   throw unsupportedPlatform(
     `${name} ${signalName(signal)}`,
     'Windows has SIGTERM, SIGKILL, SIGINT and SIGQUIT (each ends the process), and 0.',
   );
+}
+
+/** How child_process starts a child here: CreateProcess on win32, libuv's fork+exec elsewhere. */
+export function cpMethod(): 'CreateProcess' | 'child_process' {
+  return process.platform === 'win32' ? 'CreateProcess' : 'child_process';
 }
 
 /** `KEY=value` C strings back to the object child_process takes. */
