@@ -107,7 +107,7 @@ Napi::Value ForkWithHeldPool(Napi::Env env, uv_loop_t* loop, int inject, PoolBar
   heap.Restore();
   double t4 = NowNs();
   if (pid == 0) {
-    pool->ForgetInChild(loop);
+    PoolBarrier::ForgetAllInChild(loop);
     // A child whose loop shares the parent's epoll instance must not go on.
     if (uv_loop_fork(loop) != 0) _exit(127);
     return TimingsObject(env, 0, t, heap);

@@ -18,6 +18,10 @@ int PoolSize() {
   return size;
 }
 
+// Barriers whose jobs have not all completed on this loop; only the thread
+// that forks (the main thread: lib/fork refuses in Workers) touches it.
+PoolBarrier* outstanding = nullptr;
+
 }  // namespace
 
 PoolBarrier* PoolBarrier::Hold(uv_loop_t* loop, double timeout_ms) {
@@ -31,6 +35,8 @@ PoolBarrier* PoolBarrier::Hold(uv_loop_t* loop, double timeout_ms) {
     barrier->jobs_[i].data = barrier;
     uv_queue_work(loop, &barrier->jobs_[i], Work, After);
   }
+  barrier->next_ = outstanding;
+  outstanding = barrier;
   uint64_t deadline = uv_hrtime() + static_cast<uint64_t>(timeout_ms * 1e6);
   uv_mutex_lock(&barrier->mutex_);
   while (barrier->arrived_ < barrier->threads_) {
@@ -52,9 +58,13 @@ void PoolBarrier::Release() {
   uv_mutex_unlock(&mutex_);
 }
 
-void PoolBarrier::ForgetInChild(uv_loop_t* loop) {
-  // uv_queue_work counted each job as an active request of the loop.
-  loop->active_reqs.count -= static_cast<unsigned int>(threads_);
+void PoolBarrier::ForgetAllInChild(uv_loop_t* loop) {
+  for (PoolBarrier* b = outstanding; b != nullptr; b = b->next_) {
+    if (b->forgotten_) continue;
+    b->forgotten_ = true;
+    // uv_queue_work counted each job as an active request of the loop.
+    loop->active_reqs.count -= static_cast<unsigned int>(b->threads_ - b->finished_);
+  }
 }
 
 void PoolBarrier::Work(uv_work_t* req) {
@@ -69,7 +79,13 @@ void PoolBarrier::Work(uv_work_t* req) {
 // On the parent's loop, once per job; the last one frees the barrier.
 void PoolBarrier::After(uv_work_t* req, int /*status*/) {
   PoolBarrier* barrier = static_cast<PoolBarrier*>(req->data);
+  // A completion posted before the fork, run by the child's loop: libuv has
+  // just uncounted a request that ForgetAllInChild uncounted already.
+  if (barrier->forgotten_) req->loop->active_reqs.count++;
   if (++barrier->finished_ < barrier->threads_) return;
+  PoolBarrier** link = &outstanding;
+  while (*link != barrier) link = &(*link)->next_;
+  *link = barrier->next_;
   uv_cond_destroy(&barrier->arrived_cond_);
   uv_cond_destroy(&barrier->release_cond_);
   uv_mutex_destroy(&barrier->mutex_);

@@ -25,9 +25,11 @@ class PoolBarrier {
   // In the parent, after the fork: lets the jobs finish (they free this).
   void Release();
 
-  // In the child: the jobs belong to threads that are not here; the loop
-  // must not wait for them.
-  void ForgetInChild(uv_loop_t* loop);
+  // In the child: the jobs of every barrier not yet completed on the parent's
+  // loop (this one, and earlier ones whose completions the parent had not
+  // run yet) belong to threads that are not here; the loop must not wait for
+  // them. A completion that still reaches the child's loop is balanced.
+  static void ForgetAllInChild(uv_loop_t* loop);
 
  private:
   static void Work(uv_work_t* req);
@@ -37,6 +39,8 @@ class PoolBarrier {
   int arrived_ = 0;
   int finished_ = 0;
   bool released_ = false;
+  bool forgotten_ = false;
+  PoolBarrier* next_ = nullptr;  // the list of barriers with jobs not completed
   uv_mutex_t mutex_;
   uv_cond_t arrived_cond_;
   uv_cond_t release_cond_;
