@@ -9,7 +9,7 @@
       "cflags_cc!": ["-fno-exceptions"],
       "cflags": ["-Wall", "-Wextra", "-Werror"],
       "cflags_cc": ["-Wall", "-Wextra", "-Werror", "-std=c++17", "-fexceptions"],
-      "ldflags": ["-Wl,-z,now"],
+      "ldflags": ["-Wl,-z,now", "-Wl,-z,nodelete"],
       "conditions": [
         [
           "forkexec_sanitize==1",
@@ -33,6 +33,7 @@
               "native/fd_passing.cc",
               "native/fork_safety.cc",
               "native/loop_callback.cc",
+              "native/orphan_reaper.cc",
               "native/poll_handle.cc",
               "native/js_fork.cc",
               "native/posix_spawn_call.cc",

@@ -109,6 +109,9 @@ function watchBySigchld(pid: number): ExitWatch {
     kill: (signal) => {
       if (!running) return false;
       try {
+        // A zombie takes the signal and nobody gets it: exited means not sent.
+        const { WEXITED, WNOHANG, WNOWAIT, P_PID } = native.constants;
+        if (native.waitid(P_PID, pid, WEXITED | WNOHANG | WNOWAIT) !== null) return false;
         native.kill(pid, signal);
         return true;
       } catch {

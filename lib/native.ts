@@ -171,6 +171,8 @@ export interface NativeBinding {
   close(fd: number): void;
   getCloexec(fd: number): boolean;
   setCloexec(fd: number, on: boolean): void;
+  /** The soft RLIMIT_NOFILE (Infinity when unlimited): every fd number is below it. */
+  fdLimit(): number;
   posixSpawn(
     path: Buffer,
     argv: Buffer[],

@@ -187,8 +187,21 @@ bool SpawnPlan::PosixSpawnCanExpress() const {
 
 bool SpawnPlan::Launch(Launched* out, LaunchError* error) {
   SpawnMethod method = method_;
+  // A credential change in a child that shares our memory (CLONE_VM) resets
+  // the dumpable flag of that memory, which is ours too: the parent would
+  // lose its /proc/self, ptrace and core dumps. Such a child is forked (as
+  // CPython does); lib/ refuses an explicit vfork with ids.
+  bool changes_ids = plan_.set_uid || plan_.set_gid || plan_.set_groups;
   if (method == SpawnMethod::kAuto) {
-    method = PosixSpawnCanExpress() ? SpawnMethod::kPosixSpawn : SpawnMethod::kVfork;
+    method = PosixSpawnCanExpress() ? SpawnMethod::kPosixSpawn
+             : changes_ids          ? SpawnMethod::kFork
+                                    : SpawnMethod::kVfork;
+  }
+  if (method == SpawnMethod::kVfork && changes_ids) {
+    error->err = ENOTSUP;
+    error->syscall = "clone";
+    CloseParentCopies();
+    return false;
   }
   bool ok;
   if (method == SpawnMethod::kPosixSpawn) {
@@ -225,7 +238,7 @@ bool SpawnPlan::LaunchPosixSpawn(Launched* out, LaunchError* error) {
     for (const ChildFd& g : fds_) in_the_way = in_the_way || g.target_fd == source;
     // glibc's adddup2 onto the same fd clears close-on-exec, as the child path does.
     if (source >= 0 && source != f.target_fd && in_the_way) {
-      source = fcntl(source, F_DUPFD_CLOEXEC, max_target + 1);
+      source = MoveOutOfTheWay(&plan_, source, max_target);
       if (source < 0) {
         err = errno;
         error->syscall = "fcntl";
@@ -253,7 +266,13 @@ bool SpawnPlan::LaunchPosixSpawn(Launched* out, LaunchError* error) {
       for (const ChildFd& f : fds_) target = target || f.target_fd == fd;
       if (!target && fcntl(fd, F_GETFD) >= 0) err = posix_spawn_file_actions_addclose(&actions, fd);
     }
-    if (err == 0) err = posix_spawn_file_actions_addclosefrom_np(&actions, max_target + 1);
+    // glibc refuses a closefrom at the fd limit, where nothing can be open anyway.
+    rlimit limit{};
+    bool room_above = getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY ||
+                      static_cast<rlim_t>(max_target) + 1 < limit.rlim_cur;
+    if (err == 0 && room_above) {
+      err = posix_spawn_file_actions_addclosefrom_np(&actions, max_target + 1);
+    }
     if (err != 0) error->syscall = "posix_spawn_file_actions";
   }
   if (err == 0 && has_cwd_) {
