@@ -100,6 +100,8 @@ export interface NativeSpawnSyncResult {
   stderr: Buffer;
   timedOut: boolean;
   maxBufferExceeded: boolean;
+  /** The child was started but its status is lost (waitid or poll failed). */
+  waitError: NativeErrnoError | null;
 }
 
 /** Calls back when an fd is readable (see native/readiness_watcher.cc). */

@@ -6,6 +6,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <spawn.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -60,6 +61,26 @@ int OpenPidfd(pid_t pid) {
 void ReapFailedChild(pid_t pid) {
   int status;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+}
+
+// The errnos that, of the steps posix_spawn runs for a plan, only execve
+// gives (setsid, setpgid and the fd actions fail with others).
+bool OnlyExecveFailsWith(int err) {
+  switch (err) {
+    case ENOEXEC:
+    case ETXTBSY:
+    case E2BIG:
+    case ELIBBAD:
+    case ELOOP:
+    case ENAMETOOLONG:
+    case EISDIR:
+    case ENOTDIR:
+    case ENOENT:
+    case EACCES:
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -212,6 +233,11 @@ bool SpawnPlan::Launch(Launched* out, LaunchError* error) {
       return false;
     }
     ok = LaunchPosixSpawn(out, error);
+    if (!ok && method_ == SpawnMethod::kAuto && strcmp(error->syscall, "posix_spawn") == 0) {
+      // Which step failed is unknown: the child path tells (or succeeds).
+      method = SpawnMethod::kVfork;
+      ok = LaunchChildPath(true, out, error);
+    }
   } else {
     ok = LaunchChildPath(method == SpawnMethod::kVfork, out, error);
   }
@@ -303,10 +329,14 @@ bool SpawnPlan::LaunchPosixSpawn(Launched* out, LaunchError* error) {
       out->pid = pid;
       out->pidfd = OpenPidfd(pid);
     } else {
-      // posix_spawn reports the errno but not the step. Of the steps that can
-      // fail for a valid plan, only chdir and execve are likely; a cwd we can
-      // no longer enter is the one to blame.
-      error->syscall = has_cwd_ && access(cwd_.c_str(), X_OK) != 0 ? "chdir" : "execve";
+      // posix_spawn reports the errno but not the step. A cwd we can no
+      // longer enter is chdir; an errno that of all its steps only execve
+      // gives is execve; anything else (a dup2, a setpgid) is not guessed at:
+      // Launch runs an automatic choice again through the child path, which
+      // names the step.
+      error->syscall = has_cwd_ && access(cwd_.c_str(), X_OK) != 0 ? "chdir"
+                       : OnlyExecveFailsWith(err)                  ? "execve"
+                                                                   : "posix_spawn";
     }
   }
   posix_spawnattr_destroy(&attr);
