@@ -243,8 +243,9 @@ Napi::Value SpawnSync(const Napi::CallbackInfo& info) {
   out.Set("stderr", Napi::Buffer<char>::Copy(env, run.output[1].data(), run.output[1].size()));
   out.Set("timedOut", run.timed_out);
   out.Set("maxBufferExceeded", run.max_buffer_exceeded);
-  out.Set("waitError", run.wait_errno == 0 ? env.Null()
-                                           : ErrnoError(env, run.wait_errno, run.wait_syscall).Value());
+  out.Set("waitError", run.wait_errno == 0
+                           ? env.Null()
+                           : ErrnoError(env, run.wait_errno, run.wait_syscall).Value());
   return out;
 }
 

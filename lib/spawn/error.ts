@@ -27,8 +27,7 @@ export function nativeSpawnError(
   const { errno, syscall } = error as { errno?: unknown; syscall?: unknown };
   if (typeof errno !== 'number' || typeof syscall !== 'string') return error as Error;
   // Only these two steps are about a path: a failing dup2 or setpgid is not.
-  const path =
-    syscall === 'chdir' ? details.cwd : syscall === 'execve' ? details.file : undefined;
+  const path = syscall === 'chdir' ? details.cwd : syscall === 'execve' ? details.file : undefined;
   return spawnError(
     systemError(errno, syscall, path === undefined ? {} : { path }),
     details.spawnargs,
