@@ -15,7 +15,7 @@ export interface ExitWatch {
   readonly exited: Promise<WaitStatus>;
   /** True until the child has been reaped. */
   readonly running: boolean;
-  /** Sends `signal` (a number); false when the child is already gone (nothing was signalled). */
+  /** Sends `signal` (a number); false when the child has exited, reaped or not (nothing was signalled). */
   kill(signal: number): boolean;
   /** Keeps the event loop alive until the child exits (the default). */
   ref(): void;

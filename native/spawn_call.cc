@@ -184,9 +184,10 @@ struct SyncRun {
       if (rc < 0 && errno != EINTR) {
         wait_errno = errno;
         wait_syscall = "poll";
-        // Unwatched, it could run past the timeout: end it, so the reap
-        // below returns.
+        // Unwatched, it could run past the timeout: end it (even after a
+        // gentler signal), so that the reap below returns.
         kill_signal = SIGKILL;
+        killed = false;
         Kill();
         break;
       }

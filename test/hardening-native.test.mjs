@@ -111,7 +111,7 @@ test('pdeathsig in a Worker is refused with ERR_FORKEXEC_PDEATHSIG_IN_WORKER', (
 
 test('kill() of a child that exited but is not yet reaped: false, killed stays false', async () => {
   for (const method of ['posix_spawn', 'vfork', 'fork']) {
-    const child = spawn('true', [], { method });
+    const child = spawn('sleep', ['0.1'], { method });
     waitUntilZombie(child.pid);
     assert.equal(child.kill('SIGKILL'), false, method);
     assert.equal(child.killed, false, method);
@@ -131,7 +131,8 @@ test('kill() of an exited, unreaped child is false on the SIGCHLD exit watch too
     `
     import { spawn } from 'forkexec';
     import { readFileSync } from 'node:fs';
-    const child = spawn('true');
+    // Still running when spawn() registers it (the SIGCHLD watch looks once then).
+    const child = spawn('sleep', ['0.2']);
     const nap = new Int32Array(new SharedArrayBuffer(4));
     while (readFileSync('/proc/' + child.pid + '/stat', 'utf8').split(') ')[1][0] !== 'Z') {
       Atomics.wait(nap, 0, 0, 5);
