@@ -9,7 +9,7 @@
       "cflags_cc!": ["-fno-exceptions"],
       "cflags": ["-Wall", "-Wextra", "-Werror"],
       "cflags_cc": ["-Wall", "-Wextra", "-Werror", "-std=c++17", "-fexceptions"],
-      "ldflags": ["-Wl,-z,now"],
+      "ldflags": ["-Wl,-z,now", "-Wl,-z,nodelete"],
       "conditions": [
         [
           "forkexec_sanitize==1",
@@ -36,6 +36,7 @@
               "native/fork_safety.cc",
               "native/glibc_compat.cc",
               "native/loop_callback.cc",
+              "native/orphan_reaper.cc",
               "native/poll_handle.cc",
               "native/pool_barrier.cc",
               "native/js_fork.cc",

@@ -15,7 +15,7 @@ export interface ExitWatch {
   readonly exited: Promise<WaitStatus>;
   /** True until the child has been reaped. */
   readonly running: boolean;
-  /** Sends `signal` (a number); false when the child is already gone (nothing was signalled). */
+  /** Sends `signal` (a number); false when the child has exited, reaped or not (nothing was signalled). */
   kill(signal: number): boolean;
   /** Keeps the event loop alive until the child exits (the default). */
   ref(): void;
@@ -109,6 +109,9 @@ function watchBySigchld(pid: number): ExitWatch {
     kill: (signal) => {
       if (!running) return false;
       try {
+        // A zombie takes the signal and nobody gets it: exited means not sent.
+        const { WEXITED, WNOHANG, WNOWAIT, P_PID } = native.constants;
+        if (native.waitid(P_PID, pid, WEXITED | WNOHANG | WNOWAIT) !== null) return false;
         native.kill(pid, signal);
         return true;
       } catch {

@@ -109,6 +109,8 @@ export interface NativeSpawnSyncResult {
   stderr: Buffer;
   timedOut: boolean;
   maxBufferExceeded: boolean;
+  /** The child was started but its status is lost (waitid or poll failed). */
+  waitError: NativeErrnoError | null;
 }
 
 /** Calls back when an fd is readable (see native/readiness_watcher.cc). */
@@ -204,6 +206,8 @@ export interface NativeBinding {
   close(fd: number): void;
   getCloexec(fd: number): boolean;
   setCloexec(fd: number, on: boolean): void;
+  /** The soft RLIMIT_NOFILE (Infinity when unlimited): every fd number is below it. */
+  fdLimit(): number;
   posixSpawn(
     path: Buffer,
     argv: Buffer[],

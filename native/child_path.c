@@ -61,7 +61,7 @@ const char* ChildStepSyscall(int step) {
   }
 }
 
-__attribute__((noreturn)) static void Fail(int error_fd, int step) {
+__attribute__((noreturn)) FORKEXEC_CHILD_PATH static void Fail(int error_fd, int step) {
   ChildPathError report;
   report.err = errno;
   report.step = step;
@@ -145,6 +145,26 @@ FORKEXEC_CHILD_PATH static int IsTarget(const ChildPlan* plan, int fd) {
   return 0;
 }
 
+FORKEXEC_CHILD_PATH int MoveOutOfTheWay(const ChildPlan* plan, int fd, int max_target) {
+  int copy = fcntl(fd, F_DUPFD_CLOEXEC, max_target + 1);
+  if (copy >= 0 || (errno != EINVAL && errno != EMFILE)) return copy;
+  for (int from = 0;; from = copy + 1) {
+    copy = fcntl(fd, F_DUPFD_CLOEXEC, from);
+    if (copy < 0 || !IsTarget(plan, copy)) return copy;
+    close(copy);
+  }
+}
+
+// Closes first..last except keep (the error pipe, which may sit between targets).
+FORKEXEC_CHILD_PATH static void CloseRangeExcept(int first, int last, int keep) {
+  if (keep < first || keep > last) {
+    CloseRange(first, last);
+    return;
+  }
+  if (keep > first) CloseRange(first, keep - 1);
+  if (keep < last) CloseRange(keep + 1, last);
+}
+
 FORKEXEC_CHILD_PATH void ChildPathRun(const ChildPlan* plan) {
   int error_fd = plan->error_fd;
   int max_target = plan->fd_count > 0 ? plan->fds[plan->fd_count - 1].target_fd : -1;
@@ -176,7 +196,7 @@ FORKEXEC_CHILD_PATH void ChildPathRun(const ChildPlan* plan) {
   // into place cannot clobber a source still needed: this is what makes
   // swaps such as stdout<->stderr work. The copies are close-on-exec.
   if (error_fd <= max_target) {
-    error_fd = fcntl(error_fd, F_DUPFD_CLOEXEC, max_target + 1);
+    error_fd = MoveOutOfTheWay(plan, error_fd, max_target);
     if (error_fd < 0) Fail(plan->error_fd, CHILD_STEP_MOVE_FD);  // still open, still usable
   }
   // A source already at its own target needs no move (nothing else is
@@ -184,7 +204,7 @@ FORKEXEC_CHILD_PATH void ChildPathRun(const ChildPlan* plan) {
   for (int i = 0; i < plan->fd_count; i++) {
     int source = plan->fds[i].source_fd;
     if (source >= 0 && source != plan->fds[i].target_fd && IsTarget(plan, source)) {
-      source = fcntl(source, F_DUPFD_CLOEXEC, max_target + 1);
+      source = MoveOutOfTheWay(plan, source, max_target);
       if (source < 0) Fail(error_fd, CHILD_STEP_MOVE_FD);
     }
     plan->scratch[i] = source;
@@ -224,7 +244,7 @@ FORKEXEC_CHILD_PATH void ChildPathRun(const ChildPlan* plan) {
     int below = 0;  // the fds are sorted: close each gap below a target
     for (int i = 0; i < plan->fd_count; i++) {
       int target = plan->fds[i].target_fd;
-      if (target > below) CloseRange(below, target - 1);
+      if (target > below) CloseRangeExcept(below, target - 1, error_fd);
       below = target + 1;
     }
     if (CloseFdsFrom(max_target + 1, error_fd) != 0) Fail(error_fd, CHILD_STEP_CLOSE_FDS);

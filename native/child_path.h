@@ -99,6 +99,12 @@ typedef struct {
 // The syscall a step stands for ("execve", "chdir", ...).
 const char* ChildStepSyscall(int step);
 
+// A close-on-exec copy of fd where no target of the plan will be dup2'd:
+// above every target (max_target), or, when the fd limit leaves no room
+// there, the lowest free number that is not a target. -1 with errno on
+// failure. Safe in the child; the posix_spawn launcher uses it in the parent.
+FORKEXEC_CHILD_PATH int MoveOutOfTheWay(const ChildPlan* plan, int fd, int max_target);
+
 // Runs the plan in the child. Never returns.
 __attribute__((noreturn)) FORKEXEC_CHILD_PATH void ChildPathRun(const ChildPlan* plan);
 

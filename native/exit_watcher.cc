@@ -16,6 +16,7 @@
 #include "bindings.h"
 #include "errors.h"
 #include "loop_callback.h"
+#include "orphan_reaper.h"
 #include "poll_handle.h"
 #include "wait_status.h"
 #include "watcher_registry.h"
@@ -88,14 +89,22 @@ class ExitWatcher : public Napi::ObjectWrap<ExitWatcher>, public Detachable {
       err = -poll_status;
       failed = "uv_poll";
     }
+    // Reaped: from here on the exit can only be reported, or dropped when
+    // the environment is closing (then the report fails part way).
+    RunFromLoop(Env(), [&] { Report(err, failed, si); });
+    RunFromLoop(Env(), [&] {
+      Stop(true);
+      on_exit_.Reset();
+    });
+  }
+
+  void Report(int err, const char* failed, const siginfo_t& si) {
     Napi::Env env = Env();
-    Napi::HandleScope scope(env);
     Napi::Object self = Value();  // held while Stop() lets the object go
     Stop(true);
     Napi::Value error = err != 0 ? ErrnoError(env, err, failed).Value() : env.Null();
     Napi::Value status = err != 0 ? env.Null() : WaitStatusObject(env, FromSiginfo(si));
     CallFromLoop(env, on_exit_, self, {error, status}, *context_);
-    on_exit_.Reset();
   }
 
   // Stops polling and closes the pidfd before anyone hears of the exit.
@@ -112,24 +121,46 @@ class ExitWatcher : public Napi::ObjectWrap<ExitWatcher>, public Detachable {
     if (release) Unref();
   }
 
+  // The environment is going away with its loop (a Worker ending, the
+  // process exiting); the child may well outlive it. A child of this
+  // process goes to the orphan reaper, so that it never stays a zombie.
   static void OnEnvCleanup(void* self) {
     ExitWatcher* watcher = static_cast<ExitWatcher*>(self);
     watcher->cleanup_hook_ran_ = true;
-    watcher->Stop(false);
+    if (watcher->poll_ == nullptr) return;
+    int pidfd = watcher->pidfd_;
+    bool ours = getpid() == watcher->owner_pid_;
+    watcher->poll_->Close(ours ? -1 : pidfd);
+    watcher->poll_ = nullptr;
+    watcher->pidfd_ = -1;
+    if (ours) AdoptOrphan(pidfd);
   }
 
-  // kill(signal) -> true when sent, false when the child was already reaped.
+  // kill(signal) -> true when sent, false when the child has already exited.
   Napi::Value Kill(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     // A copy of this watcher in a forked child must not signal the parent's child.
     if (poll_ == nullptr || getpid() != owner_pid_) return Napi::Boolean::New(env, false);
     int sig = info[0].As<Napi::Number>().Int32Value();
+    // The kernel accepts a signal for a zombie; it reaches nobody. A child
+    // that has exited (reaped or not) was not signalled.
+    if (HasExited()) return Napi::Boolean::New(env, false);
     if (syscall(SYS_pidfd_send_signal, pidfd_, sig, nullptr, 0) != 0) {
       // ESRCH: exited, not yet reaped. Nothing was signalled.
       if (errno == ESRCH) return Napi::Boolean::New(env, false);
       throw ErrnoError(env, errno, "pidfd_send_signal");
     }
     return Napi::Boolean::New(env, true);
+  }
+
+  // True once the child has exited, without reaping it (WNOWAIT).
+  bool HasExited() const {
+    siginfo_t si{};
+    int rc;
+    do {
+      rc = waitid(P_PIDFD, static_cast<id_t>(pidfd_), &si, WEXITED | WNOHANG | WNOWAIT);
+    } while (rc < 0 && errno == EINTR);
+    return rc == 0 && si.si_pid != 0;
   }
 
   Napi::Value RefLoop(const Napi::CallbackInfo& info) {

@@ -1,7 +1,11 @@
-// File descriptor syscalls: pipe, dup, dup2, close and the close-on-exec flag.
+// File descriptor syscalls: pipe, dup, dup2, close, the close-on-exec flag
+// and the fd limit.
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <unistd.h>
+
+#include <cmath>
 
 #include "bindings.h"
 #include "errors.h"
@@ -75,6 +79,15 @@ Napi::Value SetCloexec(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// fdLimit() -> the soft RLIMIT_NOFILE: every fd number is below it
+// (Infinity when unlimited).
+Napi::Value FdLimit(const Napi::CallbackInfo& info) {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) throw ErrnoError(info.Env(), errno, "getrlimit");
+  double soft = limit.rlim_cur == RLIM_INFINITY ? INFINITY : static_cast<double>(limit.rlim_cur);
+  return Napi::Number::New(info.Env(), soft);
+}
+
 }  // namespace
 
 void InitFdCalls(Napi::Env env, Napi::Object exports) {
@@ -84,6 +97,7 @@ void InitFdCalls(Napi::Env env, Napi::Object exports) {
   exports.Set("close", Napi::Function::New(env, Close, "close"));
   exports.Set("getCloexec", Napi::Function::New(env, GetCloexec, "getCloexec"));
   exports.Set("setCloexec", Napi::Function::New(env, SetCloexec, "setCloexec"));
+  exports.Set("fdLimit", Napi::Function::New(env, FdLimit, "fdLimit"));
 }
 
 }  // namespace forkexec

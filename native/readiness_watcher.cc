@@ -48,9 +48,10 @@ class ReadinessWatcher : public Napi::ObjectWrap<ReadinessWatcher>, public Detac
   static void OnReadable(void* owner, int status) {
     ReadinessWatcher* self = static_cast<ReadinessWatcher*>(owner);
     Napi::Env env = self->Env();
-    Napi::HandleScope scope(env);
-    Napi::Value error = status < 0 ? ErrnoError(env, -status, "uv_poll").Value() : env.Null();
-    CallFromLoop(env, self->on_readable_, self->Value(), {error}, *self->context_);
+    RunFromLoop(env, [&] {
+      Napi::Value error = status < 0 ? ErrnoError(env, -status, "uv_poll").Value() : env.Null();
+      CallFromLoop(env, self->on_readable_, self->Value(), {error}, *self->context_);
+    });
   }
 
   void Stop(bool release) {

@@ -79,6 +79,11 @@ struct SyncRun {
   bool max_buffer_exceeded = false;
   bool stop_reading = false;  // after a timeout or maxBuffer: wait for the exit only
   WaitStatus status{};
+  // A failure that leaves no status to report: waitid's (ECHILD: someone
+  // else reaped the child) or poll's (the child was killed: it could no
+  // longer be watched, nor the timeout kept).
+  int wait_errno = 0;
+  const char* wait_syscall = "waitid";
 
   void Kill() {
     if (killed || exited) return;
@@ -103,6 +108,9 @@ struct SyncRun {
     if (rc == 0 && si.si_pid != 0) {
       exited = true;
       status = FromSiginfo(si);
+    } else if (rc < 0) {
+      exited = true;  // nothing left to wait for
+      if (wait_errno == 0) wait_errno = errno;
     }
   }
 
@@ -173,7 +181,16 @@ struct SyncRun {
         wait_ms = wait_ms < 0 || left_ms < wait_ms ? left_ms : wait_ms;
       }
       int rc = poll(fds, count, wait_ms);
-      if (rc < 0 && errno != EINTR) break;
+      if (rc < 0 && errno != EINTR) {
+        wait_errno = errno;
+        wait_syscall = "poll";
+        // Unwatched, it could run past the timeout: end it (even after a
+        // gentler signal), so that the reap below returns.
+        kill_signal = SIGKILL;
+        killed = false;
+        Kill();
+        break;
+      }
       if (rc <= 0) continue;
       if (stdin_fd >= 0) WriteInput();
       for (int which = 0; which < 2; which++) {
@@ -227,6 +244,9 @@ Napi::Value SpawnSync(const Napi::CallbackInfo& info) {
   out.Set("stderr", Napi::Buffer<char>::Copy(env, run.output[1].data(), run.output[1].size()));
   out.Set("timedOut", run.timed_out);
   out.Set("maxBufferExceeded", run.max_buffer_exceeded);
+  out.Set("waitError", run.wait_errno == 0
+                           ? env.Null()
+                           : ErrnoError(env, run.wait_errno, run.wait_syscall).Value());
   return out;
 }
 

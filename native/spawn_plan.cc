@@ -56,6 +56,26 @@ void ReapFailedChild(pid_t pid) {
   }
 }
 
+// The errnos that, of the steps posix_spawn runs for a plan, only execve
+// gives (setsid, setpgid and the fd actions fail with others).
+bool OnlyExecveFailsWith(int err) {
+  switch (err) {
+    case ENOEXEC:
+    case ETXTBSY:
+    case E2BIG:
+    case ELIBBAD:
+    case ELOOP:
+    case ENAMETOOLONG:
+    case EISDIR:
+    case ENOTDIR:
+    case ENOENT:
+    case EACCES:
+      return true;
+    default:
+      return false;
+  }
+}
+
 // Every signal blocked for the duration of a clone/fork, so that no handler
 // of the parent runs in the child before the child path resets them.
 class AllSignalsBlocked {
@@ -184,12 +204,24 @@ bool SpawnPlan::PosixSpawnCanExpress() const {
 
 bool SpawnPlan::Launch(Launched* out, LaunchError* error) {
   SpawnMethod method = method_;
+  // A credential change in a child that shares our memory (CLONE_VM) resets
+  // the dumpable flag of that memory, which is ours too: the parent would
+  // lose its /proc/self, ptrace and core dumps. Such a child is forked (as
+  // CPython does); lib/ refuses an explicit vfork with ids.
+  bool changes_ids = plan_.set_uid || plan_.set_gid || plan_.set_groups;
   if (method == SpawnMethod::kAuto) {
     // Before glibc 2.34 closing the other fds is emulated (see glibc_compat.cc);
     // the child path closes them without that race.
     bool closes_exactly = !plan_.close_fds || HaveAddClosefrom();
-    method =
-        PosixSpawnCanExpress() && closes_exactly ? SpawnMethod::kPosixSpawn : SpawnMethod::kVfork;
+    method = PosixSpawnCanExpress() && closes_exactly ? SpawnMethod::kPosixSpawn
+             : changes_ids                            ? SpawnMethod::kFork
+                                                      : SpawnMethod::kVfork;
+  }
+  if (method == SpawnMethod::kVfork && changes_ids) {
+    error->err = ENOTSUP;
+    error->syscall = "clone";
+    CloseParentCopies();
+    return false;
   }
   bool ok;
   if (method == SpawnMethod::kPosixSpawn) {
@@ -200,6 +232,11 @@ bool SpawnPlan::Launch(Launched* out, LaunchError* error) {
       return false;
     }
     ok = LaunchPosixSpawn(out, error);
+    if (!ok && method_ == SpawnMethod::kAuto && strcmp(error->syscall, "posix_spawn") == 0) {
+      // Which step failed is unknown: the child path tells (or succeeds).
+      method = SpawnMethod::kVfork;
+      ok = LaunchChildPath(true, out, error);
+    }
   } else {
     ok = LaunchChildPath(method == SpawnMethod::kVfork, out, error);
   }
@@ -226,7 +263,7 @@ bool SpawnPlan::LaunchPosixSpawn(Launched* out, LaunchError* error) {
     for (const ChildFd& g : fds_) in_the_way = in_the_way || g.target_fd == source;
     // glibc's adddup2 onto the same fd clears close-on-exec, as the child path does.
     if (source >= 0 && source != f.target_fd && in_the_way) {
-      source = fcntl(source, F_DUPFD_CLOEXEC, max_target + 1);
+      source = MoveOutOfTheWay(&plan_, source, max_target);
       if (source < 0) {
         err = errno;
         error->syscall = "fcntl";
@@ -254,7 +291,13 @@ bool SpawnPlan::LaunchPosixSpawn(Launched* out, LaunchError* error) {
       for (const ChildFd& f : fds_) target = target || f.target_fd == fd;
       if (!target && fcntl(fd, F_GETFD) >= 0) err = posix_spawn_file_actions_addclose(&actions, fd);
     }
-    if (err == 0) err = AddClosefrom(&actions, max_target + 1);
+    // glibc refuses a closefrom at the fd limit, where nothing can be open anyway.
+    rlimit limit{};
+    bool room_above = getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY ||
+                      static_cast<rlim_t>(max_target) + 1 < limit.rlim_cur;
+    if (err == 0 && room_above) {
+      err = AddClosefrom(&actions, max_target + 1);
+    }
     if (err != 0) error->syscall = "posix_spawn_file_actions";
   }
   if (err == 0 && has_cwd_) {
@@ -287,10 +330,14 @@ bool SpawnPlan::LaunchPosixSpawn(Launched* out, LaunchError* error) {
       out->pid = pid;
       out->pidfd = OpenPidfd(pid);
     } else {
-      // posix_spawn reports the errno but not the step. Of the steps that can
-      // fail for a valid plan, only chdir and execve are likely; a cwd we can
-      // no longer enter is the one to blame.
-      error->syscall = has_cwd_ && access(cwd_.c_str(), X_OK) != 0 ? "chdir" : "execve";
+      // posix_spawn reports the errno but not the step. A cwd we can no
+      // longer enter is chdir; an errno that of all its steps only execve
+      // gives is execve; anything else (a dup2, a setpgid) is not guessed at:
+      // Launch runs an automatic choice again through the child path, which
+      // names the step.
+      error->syscall = has_cwd_ && access(cwd_.c_str(), X_OK) != 0 ? "chdir"
+                       : OnlyExecveFailsWith(err)                  ? "execve"
+                                                                   : "posix_spawn";
     }
   }
   posix_spawnattr_destroy(&attr);

@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "bindings.h"
+#include "orphan_reaper.h"
 
 namespace forkexec {
 
@@ -27,9 +28,11 @@ size_t WatcherRegistry::DetachAll() {
 namespace {
 
 // detachInheritedWatchers() -> count. For a forked child only: stops every
-// exit and readiness watcher copied from the parent, without callbacks.
+// exit and readiness watcher copied from the parent, without callbacks, and
+// the parent's orphans (orphan_reaper.h).
 Napi::Value DetachInheritedWatchers(const Napi::CallbackInfo& info) {
   size_t n = WatcherRegistry::Of(info.Env()).DetachAll();
+  n += static_cast<size_t>(ForgetInheritedOrphans());
   return Napi::Number::New(info.Env(), static_cast<double>(n));
 }
 

@@ -118,7 +118,7 @@ test('setuid failing in the child makes spawn fail (EPERM when not root)', (t) =
   }
   const source = `
     import { spawn } from 'forkexec';
-    for (const method of ['vfork', 'fork']) {
+    for (const method of ['auto', 'fork']) {
       try {
         await spawn('true', [], { uid: 0, method });
         console.log(method, 'started');
@@ -134,7 +134,7 @@ test('setuid failing in the child makes spawn fail (EPERM when not root)', (t) =
     encoding: 'utf8',
   });
   assert.equal(r.status, 0, r.stderr);
-  assert.equal(r.stdout, 'vfork EPERM setuid\nfork EPERM setuid\n');
+  assert.equal(r.stdout, 'auto EPERM setuid\nfork EPERM setuid\n');
 });
 
 test('1000 failed spawns leave the fd count and the zombie count unchanged', async () => {

@@ -26,8 +26,12 @@ export function nativeSpawnError(
 ): Error {
   const { errno, syscall } = error as { errno?: unknown; syscall?: unknown };
   if (typeof errno !== 'number' || typeof syscall !== 'string') return error as Error;
-  const path = syscall === 'chdir' && details.cwd !== undefined ? details.cwd : details.file;
-  return spawnError(systemError(errno, syscall, { path }), details.spawnargs);
+  // Only these two steps are about a path: a failing dup2 or setpgid is not.
+  const path = syscall === 'chdir' ? details.cwd : syscall === 'execve' ? details.file : undefined;
+  return spawnError(
+    systemError(errno, syscall, path === undefined ? {} : { path }),
+    details.spawnargs,
+  );
 }
 
 /** What a finished child gave. */

@@ -6,7 +6,13 @@
  * resolve.ts.
  */
 import type { Readable, Writable } from 'node:stream';
-import { invalidArgType, invalidArgValue, unsupportedPlatform } from '../errors';
+import {
+  forkexecError,
+  invalidArgType,
+  invalidArgValue,
+  outOfRange,
+  unsupportedPlatform,
+} from '../errors';
 import { toCString, toEnvp, currentEnvp, type Environment } from '../cstrings';
 import { signalNumber, type Signal } from '../signals';
 import {
@@ -61,7 +67,12 @@ export interface SpawnOptions {
   umask?: number;
   /** Resource limits by name (`nofile`, `core`, ...): a number, `[soft, hard]` or `{ soft, hard }`. */
   rlimits?: Readonly<Record<string, RlimitValue>>;
-  /** Signal the child gets when the parent dies (Linux PR_SET_PDEATHSIG). */
+  /**
+   * Signal the child gets when the parent dies (Linux PR_SET_PDEATHSIG). The
+   * kernel ties it to the thread that started the child, so it is refused in
+   * a Worker (`ERR_FORKEXEC_PDEATHSIG_IN_WORKER`): there it would fire when
+   * the Worker ends, not when the process does.
+   */
   pdeathsig?: Signal;
   /** Force a start method (default `'auto'`). */
   method?: SpawnMethod;
@@ -194,10 +205,16 @@ function checkFds(value: unknown, stdioCount: number): { target: number; source:
     throw invalidArgType('options.fds', 'of type object', value);
   }
   const out: { target: number; source: number }[] = [];
+  // No fd of the child can be at or above its RLIMIT_NOFILE (the parent's,
+  // until the child path's setrlimit, which comes after the fds).
+  const limit = hasNative ? binding('spawn').fdLimit() : Infinity;
   for (const key of Object.keys(value)) {
     const target = Number(key);
     if (!/^\d+$/.test(key) || target > INT32_MAX) {
       throw invalidArgValue('options.fds', key, 'must have fd numbers as keys');
+    }
+    if (target >= limit) {
+      throw outOfRange(`options.fds.${key}`, `below RLIMIT_NOFILE (${limit})`, target);
     }
     if (target < stdioCount) {
       throw invalidArgValue(
@@ -337,6 +354,19 @@ function refuseWithoutAddon(opts: SpawnOptions): void {
   }
 }
 
+function checkPdeathsig(value: unknown): number {
+  if (value === undefined) return 0;
+  const signal = signalNumber(value, 'options.pdeathsig');
+  if (!isMainThread) {
+    throw forkexecError(
+      'ERR_FORKEXEC_PDEATHSIG_IN_WORKER',
+      'options.pdeathsig cannot be used in a Worker thread: the kernel sends it when the thread ' +
+        'that started the child ends, so the child would die with this Worker, not with the process',
+    );
+  }
+  return signal;
+}
+
 /** Checks every option; throws TypeError / RangeError with Node's codes. */
 export function checkOptions(options: unknown): CheckedOptions {
   const opts = validateOptions<SpawnOptions>(options, 'options');
@@ -354,6 +384,16 @@ export function checkOptions(options: unknown): CheckedOptions {
   const method = own(opts, 'method') ?? 'auto';
   if (!METHODS.includes(method)) {
     throw invalidArgValue('options.method', method, `must be one of ${METHODS.join(', ')}`);
+  }
+  // A credential change in a CLONE_VM child would make the parent non-dumpable.
+  const changesIds = ['uid', 'gid', 'groups'].some((k) => own(opts, k as 'uid') !== undefined);
+  if (method === 'vfork' && changesIds) {
+    throw invalidArgValue(
+      'options.method',
+      method,
+      "cannot be 'vfork' with uid, gid or groups (a credential change in a child that shares " +
+        "the parent's memory makes the parent non-dumpable); use 'fork' or 'auto'",
+    );
   }
   const signal = own(opts, 'signal');
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
@@ -392,7 +432,7 @@ export function checkOptions(options: unknown): CheckedOptions {
         : validateArray(groups, 'options.groups').map((g, i) => checkId(g, `options.groups[${i}]`)),
     umask: umask === undefined ? -1 : validateInteger(umask, 'options.umask', 0, 0o777),
     rlimits: checkRlimits(own(opts, 'rlimits')),
-    pdeathsig: pdeathsig === undefined ? 0 : signalNumber(pdeathsig, 'options.pdeathsig'),
+    pdeathsig: checkPdeathsig(pdeathsig),
     method,
     timeout: validateInteger(own(opts, 'timeout') ?? 0, 'options.timeout', 0, INT32_MAX),
     signal,

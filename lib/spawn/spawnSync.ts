@@ -6,6 +6,7 @@
  */
 import { binding, hasNative } from '../native';
 import { decodeWaitStatus } from '../posix/wait';
+import { systemError } from '../errors';
 import { SubprocessError, succeeded, nativeSpawnError, type SubprocessResult } from './error';
 import { discardFdPlan, makeReady, prepare, splitArguments, type Prepared } from './prepare';
 import { abortError } from './abort';
@@ -79,6 +80,14 @@ function spawnSyncPosix(prepared: Prepared & { file: Buffer; argv: Buffer[] }): 
   } finally {
     // Pipes for slots above 2 are not read by spawnSync; close what is left.
     discardFdPlan({ fds: [], closeInParent: [], parentEnds: ends.slice(3) });
+  }
+  if (raw.waitError) {
+    // Started, but its status is lost (ECHILD: reaped by someone else, such
+    // as a SIGCHLD set to SIG_IGN or a waitpid(-1) elsewhere in the process).
+    const { errno, syscall } = raw.waitError;
+    throw systemError(errno, syscall, {
+      message: `the status of child ${String(raw.pid)} (${prepared.command}) is lost`,
+    });
   }
   const status = decodeWaitStatus(raw.status);
   const decode = (b: Buffer): string | Buffer =>

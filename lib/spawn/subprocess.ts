@@ -223,8 +223,8 @@ export class Subprocess<T extends string | Buffer = string | Buffer>
 
   /**
    * Sends `signal` (default 'SIGTERM'). True when it was delivered; false when
-   * the child never started or was already reaped (a recycled pid is never
-   * signalled: the signal goes through the child's pidfd).
+   * the child never started or has already exited, reaped or not (a recycled
+   * pid is never signalled: the signal goes through the child's pidfd).
    */
   kill(signal: Signal = 'SIGTERM'): boolean {
     const number = signalNumber(signal, 'signal');
