@@ -94,15 +94,23 @@ test('a child that exits before the deadline while a grandchild holds its pipe: 
   assert.equal(sync.timedOut, true, 'spawnSync reports the same');
 });
 
-test('output written as the timeout kills the child is kept whole (the pipe is drained, then cut)', async () => {
-  // On SIGTERM the shell writes 50,000 bytes and exits; the grandchild keeps stdout open.
-  const script = `${WITH_GRANDCHILD}; trap 'head -c 50000 /dev/zero; exit 3' TERM; wait`;
+test('output written as the child is killed is kept whole (the pipe is drained, then cut)', async () => {
+  // On SIGTERM the shell writes 50,000 bytes and exits; the grandchild keeps
+  // stdout open. The abort comes once the trap is set (the pid line follows it).
+  const script = `trap 'head -c 50000 /dev/zero; exit 3' TERM; ${WITH_GRANDCHILD}; wait`;
   for (let run = 0; run < 8; run++) {
-    const child = spawn('sh', ['-c', script], { timeout: 200, reject: false, encoding: 'buffer' });
+    const controller = new AbortController();
+    const child = spawn('sh', ['-c', script], {
+      signal: controller.signal,
+      reject: false,
+      encoding: 'buffer',
+    });
+    await once(child.stdout, 'data');
+    controller.abort();
     const { result } = await watchdog(settled(child), 60_000, `run ${run}`);
     killGrandchild(result.stdout);
     assert.equal(result.exitCode, 3, `run ${run}: the trap ran`);
-    assert.equal(result.timedOut, true);
+    assert.equal(result.isCanceled, true);
     const pidLine = result.stdout.indexOf(10) + 1;
     assert.ok(pidLine > 1, `run ${run}: the pid line`);
     assert.equal(result.stdout.length - pidLine, 50_000, `run ${run}: every byte of the trap`);
@@ -344,20 +352,29 @@ test('non-UTF-8 Buffer paths are found byte for byte: PATH search, ./name with c
 // ---- 12: the forkserver client closes each fd once ----
 
 const FD_REUSER = `
-const { workerData } = require('node:worker_threads');
-const { openSync, readlinkSync } = require('node:fs');
+const { workerData, parentPort } = require('node:worker_threads');
+const { openSync, readlinkSync, readSync } = require('node:fs');
 const { state, file, serverPid } = workerData;
 const sleep = (ms) => Atomics.wait(state, 7, 0, ms);
 const link = (fd) => { try { return readlinkSync('/proc/self/fd/' + fd); } catch { return null; } };
+// Opened now, before the fd numbers are probed: reading it later opens nothing.
+const syscallFd = openSync('/proc/self/task/' + process.pid + '/syscall', 'r');
+const buffer = Buffer.alloc(64);
+// /proc/<tid>/syscall starts with the syscall number: 7 is poll on x86_64, 73 ppoll on arm64.
+const inPoll = () => /^(7|73) /.test(buffer.toString('latin1', 0, readSync(syscallFd, buffer, 0, 64, 0)));
+parentPort.postMessage('ready');
 while (Atomics.load(state, 0) === 0) sleep(5);
 const parentEnd = Atomics.load(state, 1);
 const childEnd = Atomics.load(state, 2);
-// The request is under way once its socketpair exists and the child's end
-// was sent and closed; then that number is the lowest free one.
+// The request is under way once the main thread waits in poll(2) for the
+// reply: its child end was sent and closed before, so that number is the
+// lowest free one.
 const until = Date.now() + 30000;
-while (!(link(parentEnd)?.startsWith('socket:') && link(childEnd) === null) && Date.now() < until) sleep(1);
+while (!(inPoll() && link(parentEnd)?.startsWith('socket:') && link(childEnd) === null) && Date.now() < until) sleep(1);
 Atomics.store(state, 3, openSync(file, 'r'));
 process.kill(serverPid, 'SIGKILL');
+// Stay until terminated: a Worker that ends takes the fds it opened along.
+Atomics.wait(state, 6, 0);
 `;
 
 test('forkserver: a request that fails after its socket end was sent does not close that number again', async () => {
@@ -369,9 +386,11 @@ test('forkserver: a request that fails after its socket end was sent does not cl
   let worker;
   try {
     assert.equal(await new Process({ target, args: [1, 2], startMethod: 'forkserver' }).run(), 3);
+    // Let the first child's channel finish closing, so the fd numbers stay put.
+    await new Promise((resolve) => setTimeout(resolve, 200));
     const serverPid = forkserver.pid;
     worker = new Worker(FD_REUSER, { eval: true, workerData: { state, file, serverPid } });
-    await once(worker, 'online');
+    await once(worker, 'message');
     // The two lowest free numbers: the request's socketpair takes them.
     const parentEnd = openSync('/dev/null', 'r');
     const childEnd = openSync('/dev/null', 'r');
@@ -390,7 +409,7 @@ test('forkserver: a request that fails after its socket end was sent does not cl
     const reused = Atomics.load(state, 3);
     assert.equal(reused, childEnd, "the worker's file got the number of the request's sent end");
     assert.equal(readlinkSync(`/proc/self/fd/${reused}`), file, 'and it is still open');
-    closeSync(reused);
+    // (The worker's fds close with it.)
     assert.equal(failure?.code, 'ERR_FORKSERVER_DIED', String(failure));
   } finally {
     await worker?.terminate();
