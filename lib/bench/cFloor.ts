@@ -2,10 +2,11 @@
  * The floor: a tiny C program that times posix_spawn + waitpid of /bin/true
  * in a loop, compiled on the fly with the system compiler. It runs as a
  * small process of its own, so it shows what the kernel and libc cost
- * without Node around them.
+ * without Node around them. Each measuring run compiles it afresh into a
+ * private directory and removes that afterwards.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -33,8 +34,6 @@ int main(int argc, char **argv) {
 }
 `;
 
-let compiled: string | null | undefined;
-
 function compiler(): string | null {
   for (const cc of ['cc', 'gcc', 'clang']) {
     if (spawnSync(cc, ['--version'], { stdio: 'ignore' }).status === 0) return cc;
@@ -42,27 +41,67 @@ function compiler(): string | null {
   return null;
 }
 
-/** The compiled floor program, or null when this machine has no C compiler. */
-export function cFloorProgram(): string | null {
-  if (compiled !== undefined) return compiled;
-  const cc = compiler();
-  if (cc === null) return (compiled = null);
-  const dir = join(tmpdir(), `forkexec-bench-${process.getuid?.() ?? 0}`);
-  mkdirSync(dir, { recursive: true });
-  const source = join(dir, 'floor.c');
-  const binary = join(dir, 'floor');
-  if (!existsSync(binary)) {
-    writeFileSync(source, SOURCE);
-    execFileSync(cc, ['-O2', '-o', binary, source]);
-  }
-  return (compiled = binary);
+let cc: string | null | undefined;
+
+/** The C compiler the floor is built with, or null when this machine has none. */
+export function cFloorCompiler(): string | null {
+  if (cc === undefined) cc = compiler();
+  return cc;
 }
 
-/** n samples (ms) of posix_spawn + waitpid from C. */
+/** A compiled floor program, in a directory of its own. */
+export interface CFloorBuild {
+  /** The private directory (mode 0700, made by mkdtemp) that holds the source and the program. */
+  dir: string;
+  program: string;
+  /** Removes the directory. */
+  remove: () => void;
+}
+
+/**
+ * Compiles the floor into a fresh private directory. Nothing is taken from
+ * a previous run: a directory with a predictable name in a shared tmpdir
+ * could have been made, and a program planted in it, by another user.
+ */
+export function buildCFloor(): CFloorBuild {
+  const compilerName = cFloorCompiler();
+  if (compilerName === null) throw new Error('no C compiler (cc, gcc, clang) on this machine');
+  const dir = mkdtempSync(join(tmpdir(), 'forkexec-bench-'));
+  const remove = (): void => {
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    const source = join(dir, 'floor.c');
+    const program = join(dir, 'floor');
+    writeFileSync(source, SOURCE, { flag: 'wx', mode: 0o600 });
+    execFileSync(compilerName, ['-O2', '-o', program, source], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    return { dir, program, remove };
+  } catch (error) {
+    remove();
+    throw error;
+  }
+}
+
+let current: CFloorBuild | null = null;
+
+/** Before the floor's samples: compile it (the bench method's set-up). */
+export function cFloorSetup(): void {
+  cFloorTeardown();
+  current = buildCFloor();
+}
+
+/** After them: remove the program and its directory. */
+export function cFloorTeardown(): void {
+  current?.remove();
+  current = null;
+}
+
+/** n samples (ms) of posix_spawn + waitpid from C, by the program cFloorSetup() compiled. */
 export function cFloorSamples(n: number): number[] {
-  const program = cFloorProgram();
-  if (program === null) throw new Error('no C compiler');
-  const out = execFileSync(program, [String(n)], { encoding: 'utf8' });
+  if (current === null) throw new Error('the C floor is not compiled (cFloorSetup first)');
+  const out = execFileSync(current.program, [String(n)], { encoding: 'utf8' });
   return out
     .trim()
     .split('\n')

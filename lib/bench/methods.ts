@@ -13,7 +13,7 @@ import * as posix from '../posix';
 import { spawn } from '../spawn';
 import { fork, safeModeFlags } from '../fork';
 import { Process, forkserver, type StartMethod } from '../process';
-import { cFloorProgram, cFloorSamples } from './cFloor';
+import { cFloorCompiler, cFloorSamples, cFloorSetup, cFloorTeardown } from './cFloor';
 
 /** Processes running `/bin/true`, or units of JavaScript. */
 export type MethodGroup = 'exec' | 'js';
@@ -96,7 +96,9 @@ const methods: BenchMethod[] = [
     label: 'C posix_spawn+waitpid (floor)',
     group: 'exec',
     unavailable: () =>
-      cFloorProgram() === null ? 'no C compiler (cc, gcc, clang) on this machine' : null,
+      cFloorCompiler() === null ? 'no C compiler (cc, gcc, clang) on this machine' : null,
+    setup: cFloorSetup,
+    teardown: cFloorTeardown,
     batch: cFloorSamples,
   },
   {

@@ -40,8 +40,13 @@ export interface SubprocessResult<T = string | Buffer> {
   exitCode: number | null;
   /** The name of the signal that ended the child, or `null`. */
   signal: string | null;
-  /** Collected stdout (when it was a pipe), decoded per `encoding`. */
+  /**
+   * Collected stdout, decoded per `encoding`. `undefined` when stdout was not
+   * a pipe, or when its pipe was handed to another child as stdio (then that
+   * child got every byte and the parent read none).
+   */
   stdout: T | undefined;
+  /** Collected stderr, as `stdout`. */
   stderr: T | undefined;
   /** From the start to the exit. */
   durationMs: number;
@@ -50,9 +55,15 @@ export interface SubprocessResult<T = string | Buffer> {
   command: string;
   /** How the child was started: 'posix_spawn', 'vfork' or 'fork'; 'CreateProcess' on win32, 'child_process' on other systems without the addon. */
   method: LaunchMethod;
-  /** True when `timeout` killed the child. */
+  /**
+   * True when `timeout` passed before the call was done: the child was killed
+   * then, or it had exited but another process (a grandchild it left in the
+   * background) still held its stdout or stderr open. Either way the parent
+   * kept what the pipes held at that moment and stopped reading there, so
+   * `stdout` / `stderr` lack whatever was written to them later.
+   */
   timedOut: boolean;
-  /** True when the AbortSignal killed the child. */
+  /** True when the AbortSignal ended the call, in the same two ways as `timedOut`. */
   isCanceled: boolean;
   /** True when an output stream went past `maxBuffer` (it is truncated there). */
   maxBufferExceeded: boolean;

@@ -26,6 +26,7 @@ import {
 import { isMainThread } from 'node:worker_threads';
 import { binding, hasNative } from '../native';
 import { checkWin32Signal } from './win32Plan';
+import { checkHandOver } from './handOver';
 
 const INT32_MAX = 2 ** 31 - 1;
 const UINT32_LIMIT = 2 ** 32 - 2; // (uid_t)-1 means "unchanged" to the kernel
@@ -50,9 +51,15 @@ export interface SpawnOptions {
   env?: Environment;
   /** `argv[0]` for the child (default: `file` as given). */
   argv0?: string | Buffer;
-  /** Child fds 0, 1, 2 (and more): `'pipe'` (default), `'inherit'`, `'ignore'`, an fd, a stream with an fd. */
+  /**
+   * Child fds 0, 1, 2 (and more): `'pipe'` (default), `'inherit'`, `'ignore'`, an fd, a stream with an fd.
+   * A pipe of another Subprocess (`a.stdout`, `a.stdin`) is handed over: the parent closes its end
+   * once this child has started, so this child gets every byte, and `a`'s result has no value for it.
+   * A pipe the parent has already read from (or has unwritten bytes for) is refused with
+   * `ERR_INVALID_ARG_VALUE`: hand it over in the tick `a` was started in.
+   */
   stdio?: 'pipe' | 'inherit' | 'ignore' | readonly StdioEntry[];
-  /** Extra child fds: `{ 3: parentFd }`. */
+  /** Extra child fds: `{ 3: parentFd }` (a fd or a stream with one; a Subprocess pipe is handed over as in `stdio`). */
   fds?: Readonly<Record<number, number | StreamWithFd>>;
   /** Close every fd that `stdio` / `fds` do not name (default `true`). */
   closeFds?: boolean;
@@ -76,9 +83,14 @@ export interface SpawnOptions {
   pdeathsig?: Signal;
   /** Force a start method (default `'auto'`). */
   method?: SpawnMethod;
-  /** Kill the child after this many milliseconds (0: never). */
+  /**
+   * Bounds the whole call, in milliseconds (0: no bound). At the deadline a running child is
+   * killed with `killSignal`; once it is gone, the parent stops waiting for its stdout and stderr
+   * (which a grandchild may hold open), keeping what they held, and the result has `timedOut`.
+   * Without it the result waits until every holder of those pipes has closed them.
+   */
   timeout?: number;
-  /** Kill the child when aborted. */
+  /** Aborting kills the child, or once it is gone stops the wait for its pipes, as `timeout` does. */
   signal?: AbortSignal;
   /** The signal used by `timeout`, `signal` and `maxBuffer` (default `'SIGTERM'`). */
   killSignal?: Signal;
@@ -128,10 +140,12 @@ export interface CheckedOptions {
   cwdText: string | undefined;
   /** null: the process environment itself (`environ`), which is process.env on the main thread. */
   envp: Buffer[] | null;
-  envPath: string | undefined;
+  envPath: Buffer | undefined;
   argv0: Buffer | undefined;
   stdio: StdioSlot[];
   fds: { target: number; source: number }[];
+  /** The streams given in `stdio` and `fds`: a Subprocess's pipe among them is handed over at the start. */
+  streams: object[];
   closeFds: boolean;
   setsid: boolean;
   pgid: number;
@@ -165,7 +179,17 @@ function fdSource(value: unknown, name: string): number {
   const fd = fdOfStream(value);
   if (fd === undefined)
     throw invalidArgType(name, 'an fd number or a stream that has an fd', value);
+  checkHandOver(value as object, name);
   return validateInteger(fd, `${name}.fd`, 0, INT32_MAX);
+}
+
+/** The streams among the stdio entries and `fds` values (validated already): handed over once started. */
+function streamsGiven(stdio: unknown, fds: unknown): object[] {
+  const values: unknown[] = [
+    ...(Array.isArray(stdio) ? (stdio as unknown[]) : []),
+    ...(fds !== null && typeof fds === 'object' ? (Object.values(fds) as unknown[]) : []),
+  ];
+  return values.filter((v): v is object => v !== null && typeof v === 'object');
 }
 
 function stdioSlot(value: unknown, name: string): StdioSlot {
@@ -296,24 +320,39 @@ function checkEncoding(value: unknown): BufferEncoding | 'buffer' {
   throw invalidArgValue('options.encoding', value, "must be a Buffer encoding or 'buffer'");
 }
 
+/** A file: URL's path as bytes: each %XX is one byte, so a non-UTF-8 name survives. */
+function fileUrlBytes(url: URL): Buffer {
+  if (/%2f/i.test(url.pathname)) {
+    throw invalidArgValue('options.cwd', url.href, 'must not hold an encoded "/" (%2F)');
+  }
+  const parts = url.pathname.split(/(%[0-9a-fA-F]{2})/);
+  return Buffer.concat(
+    parts.map((part) =>
+      /^%[0-9a-fA-F]{2}$/.test(part)
+        ? Buffer.of(parseInt(part.slice(1), 16))
+        : Buffer.from(part, 'utf8'),
+    ),
+  );
+}
+
 function checkCwd(value: unknown): { cwd: Buffer | null; text: string | undefined } {
   if (value === undefined) return { cwd: null, text: undefined };
   if (value instanceof URL) {
     if (value.protocol !== 'file:')
       throw invalidArgValue('options.cwd', value.href, 'must be a file: URL');
-    const path = decodeURIComponent(value.pathname);
-    return { cwd: toCString(path, 'options.cwd'), text: path };
+    const path = fileUrlBytes(value);
+    return { cwd: toCString(path, 'options.cwd'), text: path.toString('utf8') };
   }
   const bytes = toCString(value, 'options.cwd');
   if (bytes.length === 0) throw invalidArgValue('options.cwd', value, 'must be a non-empty path');
   return { cwd: bytes, text: bytes.toString('utf8') };
 }
 
-function envPathOf(env: unknown): string | undefined {
-  if (env === undefined) return process.env.PATH;
-  const path = (env as Record<string, unknown>).PATH;
-  if (typeof path === 'string') return path;
-  if (Buffer.isBuffer(path)) return path.toString('utf8');
+/** The PATH the child gets, as bytes: a Buffer value is searched as it is. */
+function envPathOf(env: unknown): Buffer | undefined {
+  const path = env === undefined ? process.env.PATH : (env as Record<string, unknown>).PATH;
+  if (typeof path === 'string') return Buffer.from(path, 'utf8');
+  if (path instanceof Uint8Array) return Buffer.from(path);
   return undefined;
 }
 
@@ -421,6 +460,7 @@ export function checkOptions(options: unknown): CheckedOptions {
     argv0: argv0 === undefined ? undefined : toCString(argv0, 'options.argv0'),
     stdio,
     fds: checkFds(own(opts, 'fds'), stdio.length),
+    streams: streamsGiven(own(opts, 'stdio'), own(opts, 'fds')),
     closeFds: validateBoolean(own(opts, 'closeFds') ?? true, 'options.closeFds'),
     setsid: validateBoolean(own(opts, 'setsid') ?? false, 'options.setsid'),
     pgid: pgid === undefined ? -1 : validateInteger(pgid, 'options.pgid', 0, INT32_MAX),

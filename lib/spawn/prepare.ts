@@ -60,8 +60,9 @@ export function prepare(
 
 /** The cwd must be a directory the child can enter: ENOENT etc. with `syscall: 'chdir'`, `path` = the cwd. */
 export function cwdError(p: Prepared): SpawnError | undefined {
-  if (p.options.cwdText === undefined) return undefined;
-  const error = checkCwd(p.options.cwdText);
+  const { cwd, cwdText } = p.options;
+  if (cwd === null) return undefined;
+  const error = checkCwd(cwd, cwdText ?? cwd.toString('utf8'));
   return error && spawnError(error, p.spawnargs);
 }
 
@@ -70,7 +71,7 @@ export function makeReady(p: Prepared & { file: Buffer; argv: Buffer[] }): Ready
   const o = p.options;
   const badCwd = cwdError(p);
   if (badCwd) return { ok: false, error: badCwd };
-  const resolved = resolveExecutable(p.file, p.fileText, o.envPath, o.cwdText);
+  const resolved = resolveExecutable(p.file, p.fileText, o.envPath, o.cwd);
   if ('error' in resolved) return { ok: false, error: spawnError(resolved.error, p.spawnargs) };
   const fdPlan = makeFdPlan(o);
   if ('error' in fdPlan) return { ok: false, error: spawnError(fdPlan.error, p.spawnargs) };

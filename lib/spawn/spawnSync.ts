@@ -10,6 +10,7 @@ import { systemError } from '../errors';
 import { SubprocessError, succeeded, nativeSpawnError, type SubprocessResult } from './error';
 import { discardFdPlan, makeReady, prepare, splitArguments, type Prepared } from './prepare';
 import { abortError } from './abort';
+import { handOver } from './handOver';
 import { spawnSyncWin32 } from './spawnSyncWin32';
 import type { SpawnOptions } from './options';
 
@@ -48,6 +49,8 @@ export function spawnSync(
   const o = prepared.options;
   if (o.signal?.aborted) throw abortError(o.signal);
   const result = hasNative ? spawnSyncPosix(prepared) : spawnSyncWin32(prepared);
+  // The loop has not run since the start: nothing of theirs was read here.
+  handOver(o.streams);
   if (o.reject && !succeeded(result)) throw new SubprocessError(result, o.timeout);
   return result;
 }

@@ -5,6 +5,19 @@
  * with a {@link SubprocessError} otherwise. The outcome is computed whether
  * or not anyone awaits, but a rejection is only created for those who do,
  * so a forgotten failing child never becomes an unhandled rejection.
+ *
+ * 'exit' and {@link Subprocess.exited} come when the child exits; the result
+ * and 'close' come when its stdout and stderr have also reached EOF, that is
+ * when every process holding their write ends has closed them. A grandchild
+ * the child left in the background (`sh -c 'daemon & exit'`) holds them too:
+ * without `timeout` or an AbortSignal the result waits for it. With them, once
+ * the deadline (or the abort) has come and the child is gone, the parent takes
+ * what the pipes hold at that moment and stops reading; the result then has
+ * `timedOut` (or `isCanceled`) set.
+ *
+ * A pipe of a Subprocess given to another child as stdio (`stdio: [a.stdout]`)
+ * becomes that child's: the parent closes its end at once and stops collecting
+ * it, so the other child gets every byte, and `a`'s result has `undefined` for it.
  */
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
@@ -16,44 +29,14 @@ import type { WaitStatus } from '../posix/wait';
 import type { CheckedOptions } from './options';
 import { SubprocessError, succeeded, type SubprocessResult } from './error';
 import type { Prepared } from './prepare';
-import type { LaunchMethod } from './launched';
+import type { Launched, LaunchMethod } from './launched';
 import { launchPosix } from './launchPosix';
 import { launchWin32 } from './launchWin32';
 import { abortError } from './abort';
+import { CollectedOutput } from './output';
+import { handOver, ownStream } from './handOver';
 
 type Outcome = { result: SubprocessResult } | { error: Error };
-
-/** Collects one output stream up to maxBuffer. */
-class Collector {
-  chunks: Buffer[] = [];
-  bytes = 0;
-  exceeded = false;
-
-  constructor(
-    stream: Readable,
-    private readonly max: number,
-    onExceeded: () => void,
-  ) {
-    stream.on('data', (chunk: Buffer) => {
-      if (this.exceeded) return;
-      const room = this.max - this.bytes;
-      if (chunk.length > room) {
-        if (room > 0) this.chunks.push(chunk.subarray(0, room));
-        this.bytes = this.max;
-        this.exceeded = true;
-        onExceeded();
-        return;
-      }
-      this.chunks.push(chunk);
-      this.bytes += chunk.length;
-    });
-  }
-
-  value(encoding: BufferEncoding | 'buffer'): string | Buffer {
-    const all = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
-    return encoding === 'buffer' ? all : all.toString(encoding);
-  }
-}
 
 /**
  * `T` is the type of the collected output: `string`, or `Buffer` with
@@ -93,6 +76,8 @@ export class Subprocess<T extends string | Buffer = string | Buffer>
   #canceled = false;
   #maxBufferExceeded = false;
   #onAbort: (() => void) | undefined;
+  #reaped = false;
+  #output: CollectedOutput | undefined;
 
   /** @internal Use {@link spawn}. */
   constructor(prepared: Prepared & { file: Buffer; argv: Buffer[] }) {
@@ -126,77 +111,26 @@ export class Subprocess<T extends string | Buffer = string | Buffer>
     this.pid = launched.pid;
     this.method = launched.method;
     this.#watch = launched.watch;
+    // Before the event loop runs again: nothing of theirs has been read.
+    handOver(options.streams);
+    const output = this.#adoptStdio(launched.stdio);
+    this.#startLimits();
 
-    const collectors: (Collector | undefined)[] = [];
-    const closing: Promise<void>[] = [];
-    launched.stdio.forEach((stream, slot) => {
-      this.stdio.push(stream);
-      if (stream === null) return;
-      // A child that exits without reading its input is not an error, nor
-      // is a pipe the child closed early.
-      stream.on('error', () => undefined);
-      // 'close' waits for stdout and stderr (collected, so they flow); stdin
-      // is destroyed at exit; extra pipes (slot 3 and up) are the caller's to read.
-      if (slot !== 1 && slot !== 2) return;
-      closing.push(
-        new Promise((resolve) =>
-          stream.once('close', () => {
-            resolve();
-          }),
-        ),
-      );
-      collectors[slot] = new Collector(stream as Readable, options.maxBuffer, () => {
-        this.#maxBufferExceeded = true;
-        this.kill(options.killSignal);
-        stream.destroy();
-      });
-    });
-    this.stdin = (this.stdio[0] as Writable | null) ?? null;
-    this.stdout = (this.stdio[1] as Readable | null) ?? null;
-    this.stderr = (this.stdio[2] as Readable | null) ?? null;
-    if (options.input !== undefined && this.stdin) this.stdin.end(options.input);
-
-    if (options.timeout > 0) {
-      this.#timer = setTimeout(() => {
-        this.#timedOut = true;
-        this.kill(options.killSignal);
-      }, options.timeout);
-    }
-    const signal = options.signal;
-    if (signal) {
-      this.#onAbort = () => {
-        this.#canceled = true;
-        this.kill(options.killSignal);
-      };
-      signal.addEventListener('abort', this.#onAbort, { once: true });
-    }
-
-    const pid = launched.pid ?? 0;
-    const method = launched.method;
     launched.watch.exited.then(
       async (status) => {
         this.exitCode = status.exitCode;
         this.signalCode = status.signal;
-        this.#cleanup();
+        this.#reaped = true;
         this.stdin?.destroy();
         exitedResolve(status);
         this.emit('exit', status.exitCode, status.signal);
-        await Promise.all(closing);
-        const result: SubprocessResult = {
-          exitCode: status.exitCode,
-          signal: status.signal,
-          stdout: collectors[1]?.value(options.encoding),
-          stderr: collectors[2]?.value(options.encoding),
-          durationMs: performance.now() - this.#start,
-          pid,
-          command: this.#command,
-          method,
-          timedOut: this.#timedOut,
-          isCanceled: this.#canceled,
-          maxBufferExceeded: this.#maxBufferExceeded,
-        };
+        // Killed at the deadline (or the abort) and now gone: what it wrote is
+        // in the pipes; a grandchild holding them must not keep us waiting.
+        if (this.#timedOut || this.#canceled) output.abandon();
+        await output.closed;
+        this.#cleanup();
         this.emit('close', status.exitCode, status.signal);
-        this.#settle({ result });
+        this.#settle({ result: this.#result(status, launched, output) });
       },
       (error: unknown) => {
         // win32 reports a failed start here, a tick after spawn() returned.
@@ -206,6 +140,76 @@ export class Subprocess<T extends string | Buffer = string | Buffer>
         this.#fail(error as Error, exitedReject);
       },
     );
+  }
+
+  /** Takes the parent's ends of the pipes: stdout and stderr are collected, stdin is written. */
+  #adoptStdio(stdio: Launched['stdio']): CollectedOutput {
+    const options = this.#options;
+    this.stdio.push(...stdio);
+    this.stdin = (stdio[0] as Writable | null) ?? null;
+    this.stdout = (stdio[1] as Readable | null) ?? null;
+    this.stderr = (stdio[2] as Readable | null) ?? null;
+    const output = new CollectedOutput(stdio, options.maxBuffer, (stream) => {
+      this.#maxBufferExceeded = true;
+      this.kill(options.killSignal);
+      stream.destroy();
+    });
+    this.#output = output;
+    stdio.forEach((stream, slot) => {
+      if (stream === null) return;
+      // A child that exits without reading its input is not an error, nor
+      // is a pipe the child closed early.
+      stream.on('error', () => undefined);
+      ownStream(stream, () => {
+        output.handedOver(slot);
+        stream.destroy();
+      });
+    });
+    if (options.input !== undefined && this.stdin) this.stdin.end(options.input);
+    return output;
+  }
+
+  #result(status: WaitStatus, launched: Launched, output: CollectedOutput): SubprocessResult {
+    const encoding = this.#options.encoding;
+    return {
+      exitCode: status.exitCode,
+      signal: status.signal,
+      stdout: output.value(1, encoding),
+      stderr: output.value(2, encoding),
+      durationMs: performance.now() - this.#start,
+      pid: launched.pid ?? 0,
+      command: this.#command,
+      method: launched.method,
+      timedOut: this.#timedOut,
+      isCanceled: this.#canceled,
+      maxBufferExceeded: this.#maxBufferExceeded,
+    };
+  }
+
+  /** `timeout` and `signal`: kill the child, or once it is gone stop waiting for its pipes. */
+  #startLimits(): void {
+    const options = this.#options;
+    if (options.timeout > 0) {
+      this.#timer = setTimeout(() => {
+        if (this.#stop()) this.#timedOut = true;
+      }, options.timeout);
+    }
+    const signal = options.signal;
+    if (signal) {
+      this.#onAbort = () => {
+        if (this.#stop()) this.#canceled = true;
+      };
+      signal.addEventListener('abort', this.#onAbort, { once: true });
+    }
+  }
+
+  /** True when it stopped something: the running child, or the wait for pipes others hold. */
+  #stop(): boolean {
+    if (!this.#reaped) {
+      this.kill(this.#options.killSignal);
+      return true;
+    }
+    return this.#output?.abandon() ?? false;
   }
 
   #fail(error: Error, rejectExited: (e: Error) => void): void {

@@ -10,10 +10,11 @@
  */
 import { join } from 'node:path';
 import { atFork, safeModeFlags } from '../../fork';
-import { forkexecError } from '../../errors';
+import { callNative, forkexecError } from '../../errors';
 import { watchExit, type ExitWatch } from '../../exitWatcher';
 import { binding, type NativeReadinessWatcher } from '../../native';
 import * as posix from '../../posix';
+import { OwnedFd } from '../../ownedFd';
 import { EVERY_SIGNAL } from '../../signals';
 import { channelFromFd } from '../channel';
 import { childExecArgv } from '../spawnStart';
@@ -159,12 +160,29 @@ function dispatch(message: Reply, fds: number[]): void {
   }
 }
 
+/**
+ * One message from the server without blocking: null when none waits,
+ * 'gone' when the server closed its end or died with our request unread
+ * (the kernel then reports ECONNRESET rather than EOF).
+ */
+function receive(control: number): { data: Buffer; fds: number[] } | 'gone' | null {
+  let message;
+  try {
+    message = callNative(() => native().recvFds(control, MAX_MESSAGE));
+  } catch (error) {
+    if (errnoCode(error) === 'ECONNRESET') return 'gone';
+    throw error;
+  }
+  if (message === null) return null;
+  return message.data.length === 0 ? 'gone' : message;
+}
+
 /** Reads what the server sent, without blocking. */
 function drain(): void {
   while (server) {
-    const message = native().recvFds(server.control, MAX_MESSAGE);
+    const message = receive(server.control);
     if (message === null) return;
-    if (message.data.length === 0) {
+    if (message === 'gone') {
       serverGone();
       return;
     }
@@ -185,9 +203,9 @@ function waitReply(control: number, id: number): { reply: Reply; fds: number[] }
         `The forkserver did not answer within ${REPLY_TIMEOUT_MS} ms`,
       );
     }
-    const message = n.recvFds(control, MAX_MESSAGE);
+    const message = receive(control);
     if (message === null) continue;
-    if (message.data.length === 0) {
+    if (message === 'gone') {
       serverGone();
       throw forkexecError('ERR_FORKSERVER_DIED', 'The forkserver exited before it answered');
     }
@@ -201,7 +219,8 @@ function send(channelFd: number, id: number): Server {
   for (let attempt = 0; ; attempt++) {
     server ??= startServer();
     try {
-      native().sendFds(server.control, encode({ type: 'fork', id }), [channelFd]);
+      const control = server.control;
+      callNative(() => native().sendFds(control, encode({ type: 'fork', id }), [channelFd]));
       return server;
     } catch (error) {
       // A server that was killed: start another, once.
@@ -218,20 +237,19 @@ function send(channelFd: number, id: number): Server {
 /** Asks the server for a child that serves tasks; the server is started if needed. */
 export function forkserverStart(): StartedChild {
   const n = native();
-  const [parentEnd, childEnd] = n.socketpair(false, true);
+  const [parentEnd, childFd] = n.socketpair(false, true);
+  // Closed as soon as it is sent: a failure after that must not close the
+  // number again (it may be another thread's file by then).
+  const childEnd = new OwnedFd(childFd);
   const id = nextId++;
   let answer: { reply: Reply; fds: number[] };
   try {
-    const current = send(childEnd, id);
-    posix.close(childEnd);
+    const current = send(childFd, id);
+    childEnd.close();
     answer = waitReply(current.control, id);
   } catch (error) {
+    childEnd.close();
     posix.close(parentEnd);
-    try {
-      posix.close(childEnd);
-    } catch {
-      // closed after sending
-    }
     throw error;
   }
   const { reply, fds } = answer;
