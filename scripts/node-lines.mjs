@@ -121,13 +121,9 @@ if (command === 'path') {
   if (rest.length !== 1) fail('usage: node scripts/node-lines.mjs path MAJOR');
   console.log(nodeOfLine(rest[0]));
 } else if (command === 'test') {
-  const results = (rest.length > 0 ? rest : defaultLines).map(testLine);
-  for (const { version, status } of results) {
-    console.log(
-      `node-lines: Node ${version}: ${status === 0 ? 'passed' : `FAILED (exit ${status})`}`,
-    );
-  }
-  process.exit(results.every((r) => r.status === 0) ? 0 : 1);
+  summarize((rest.length > 0 ? rest : defaultLines).map(testLine));
+} else if (command === 'flags') {
+  summarize(FLAG_VARIANTS.map(([major, flag]) => testFlagVariant(major, flag)));
 } else {
-  fail('usage: node scripts/node-lines.mjs path MAJOR | test [MAJOR...]');
+  fail('usage: node scripts/node-lines.mjs path MAJOR | test [MAJOR...] | flags');
 }
