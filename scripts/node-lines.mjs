@@ -82,12 +82,7 @@ const FLAG_VARIANTS = [
   ['24', '--no-async-context-frame'],
   ['26', '--no-async-context-frame'],
 ];
-const FORK_TESTS = [
-  'test/fork.test.mjs',
-  'test/fork-safety.test.mjs',
-  'test/process-fork.test.mjs',
-  'test/node-internals.test.mjs',
-];
+const FORK_TESTS = ['test/fork.test.mjs', 'test/node-internals.test.mjs'];
 
 /** The fork tests on `major` with `flag` in NODE_OPTIONS (inherited by every node they start). */
 function testFlagVariant(major, flag) {
