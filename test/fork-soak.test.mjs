@@ -62,8 +62,9 @@ test(`soak: ${FORKS} forks from a busy, allocating parent all finish`, () => {
     await Promise.all(pool);
     report({ done, hung, bad: bad.slice(0, 5), badCount: bad.length, poolJobs });
   `,
-    // A bound, not a speed check: about 100 ms a fork on a loaded 2-core machine.
-    { timeout: Math.min(280_000, Math.max(150_000, FORKS * 250)) },
+    // A bound for a hang, not a speed check: a loaded 2-core machine forks
+    // this parent in 100-300 ms.
+    { timeout: 280_000 },
   );
   assert.deepEqual(result.hung, [], 'children hung (killed by their watchdog)');
   assert.equal(result.badCount, 0, JSON.stringify(result.bad));
