@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import nodeCrypto from 'node:crypto';
 import { runForkScenario, prelude } from './fork-helpers.mjs';
-import { runNode, safeFlags } from './helpers.mjs';
+import { cannotRunAs, runNode, safeFlags } from './helpers.mjs';
 
 // The MADV_DONTFORK ("dc") state of the parent's mappings, checked after a
 // fork against before it: every part of a mapping that was dc and is still
@@ -110,7 +110,11 @@ const canDropToNobody =
 
 test(
   'a fork that fails for real (RLIMIT_NPROC) leaves the MADV_DONTFORK mappings as they were',
-  { skip: canDropToNobody ? false : 'needs root, setpriv and prlimit to run as a limited user' },
+  {
+    skip: canDropToNobody
+      ? cannotRunAs(65534)
+      : 'needs root, setpriv and prlimit to run as a limited user',
+  },
   () => {
     const source = `${prelude}${smapsCheck}
       import { spawnSync } from 'node:child_process';

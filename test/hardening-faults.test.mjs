@@ -9,7 +9,7 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { spawn } from 'forkexec';
-import { children, root, runNode, tempDir } from './helpers.mjs';
+import { cannotRunAs, children, root, runNode, tempDir } from './helpers.mjs';
 
 test('RLIMIT_NOFILE reached: pipes cannot be made, spawn rejects with EMFILE, then works again', () => {
   const run = runNode(`
@@ -40,7 +40,9 @@ const canDropToNobody =
 test(
   'RLIMIT_NPROC reached: spawn rejects with EAGAIN, then works again once the limit is raised',
   {
-    skip: canDropToNobody ? false : 'needs root, setpriv and prlimit to run as a limited user',
+    skip: canDropToNobody
+      ? cannotRunAs(65534)
+      : 'needs root, setpriv and prlimit to run as a limited user',
     timeout: 120_000,
   },
   async () => {

@@ -9,7 +9,7 @@ import { spawnSync as cpSpawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn, spawnSync } from 'forkexec';
-import { children, root, runNode, tempDir } from './helpers.mjs';
+import { cannotRunAs, children, root, runNode, tempDir } from './helpers.mjs';
 
 /** The state letter of /proc/<pid>/stat ('Z' for a zombie), or undefined when it is gone. */
 function procState(pid) {
@@ -158,6 +158,11 @@ test("a child's uid/gid/groups never change the parent (it stays dumpable)", (t)
   const setpriv = cpSpawnSync('setpriv', ['--version']);
   if (process.getuid() !== 0 || setpriv.status !== 0) {
     t.skip('needs root and setpriv to start a parent that is not root but may change ids');
+    return;
+  }
+  const unreadable = cannotRunAs(1000);
+  if (unreadable) {
+    t.skip(unreadable);
     return;
   }
   // A parent that is not root (so that /proc/self shows its own uid while it

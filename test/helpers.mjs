@@ -57,6 +57,25 @@ export function runNode(source, { execArgv = [], env, timeout = 60_000, input } 
   return result;
 }
 
+/**
+ * Why a test cannot run node as the user `uid` (false when it can): it needs
+ * root, setpriv, and a checkout that user can read (a clone inside a private
+ * 0700 directory is not).
+ */
+export function cannotRunAs(uid) {
+  if (process.getuid?.() !== 0) return 'needs root to run node as another user';
+  const run = spawnSync('setpriv', [
+    `--reuid=${uid}`,
+    `--regid=${uid}`,
+    '--clear-groups',
+    'test',
+    '-r',
+    join(root, 'package.json'),
+  ]);
+  if (run.error) return 'needs setpriv to run node as another user';
+  return run.status === 0 ? false : `user ${uid} cannot read this checkout (${root})`;
+}
+
 /** A fresh temporary directory, removed by the returned cleanup. */
 export function tempDir(prefix = 'forkexec-') {
   const dir = mkdtempSync(join(tmpdir(), prefix));

@@ -6,7 +6,7 @@ import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync as nodeSpawnSync } from 'node:child_process';
 import { spawn, spawnSync } from 'forkexec';
-import { children, openFds, tempDir } from './helpers.mjs';
+import { cannotRunAs, children, openFds, tempDir } from './helpers.mjs';
 
 test('argument and option errors throw at once with Node codes', () => {
   const cases = [
@@ -112,8 +112,9 @@ test('failures inside the child path come back with errno and step', async () =>
 });
 
 test('setuid failing in the child makes spawn fail (EPERM when not root)', (t) => {
-  if (process.getuid() !== 0) {
-    t.skip('needs root to start the unprivileged parent');
+  const why = cannotRunAs(65534);
+  if (why) {
+    t.skip(why);
     return;
   }
   const source = `
