@@ -121,7 +121,7 @@ export class Subprocess<T extends string | Buffer = string | Buffer>
         this.exitCode = status.exitCode;
         this.signalCode = status.signal;
         this.#reaped = true;
-        this.stdin?.destroy();
+        this.#releaseStdin();
         exitedResolve(status);
         this.emit('exit', status.exitCode, status.signal);
         // Killed at the deadline (or the abort) and now gone: what it wrote is
@@ -140,6 +140,19 @@ export class Subprocess<T extends string | Buffer = string | Buffer>
         this.#fail(error as Error, exitedReject);
       },
     );
+  }
+
+  /**
+   * Closes the parent's end of stdin once the child is gone. The exit can be
+   * seen a moment before the write that failed with EPIPE, in the same turn of
+   * the loop: destroying a stream with bytes in flight at once would drop them
+   * without a word, so that case waits for the end of the turn.
+   */
+  #releaseStdin(): void {
+    const stdin = this.stdin;
+    if (stdin === null || stdin.destroyed) return;
+    if (stdin.writableLength === 0) stdin.destroy();
+    else setImmediate(() => stdin.destroy());
   }
 
   /** Takes the parent's ends of the pipes: stdout and stderr are collected, stdin is written. */
