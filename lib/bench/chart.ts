@@ -1,4 +1,7 @@
-/** chart.svg: median start cost against parent size, log-log, one line per method. */
+/**
+ * chart.svg: median start cost against parent size, log-log, one line per
+ * method. The steps of fork() are not starts: they stay in the table.
+ */
 import type { BenchResults } from './harness';
 
 const WIDTH = 900;
@@ -29,7 +32,7 @@ function logScale(min: number, max: number, from: number, to: number): (v: numbe
 }
 
 export function chartSvg(results: BenchResults): string {
-  const rows = results.rows;
+  const rows = results.rows.filter((r) => r.group !== 'forkStep');
   const sizes = [...new Set(rows.map((r) => r.sizeBytes))].sort((a, b) => a - b);
   const medians = rows.map((r) => r.median).filter((v) => v > 0);
   const yMin = 10 ** Math.floor(Math.log10(Math.min(...medians, 0.1)));
