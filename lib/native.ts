@@ -171,7 +171,7 @@ export interface NativeBinding {
   constants: Record<string, number>;
   fork(): number;
   /** `{ poolBusy: true }` when libuv's threadpool did not come to rest within `poolWaitMs`. */
-  jsFork(injectErrno: number, poolWaitMs: number): NativeForkTimings | { poolBusy: true };
+  jsFork(poolWaitMs: number): NativeForkTimings | { poolBusy: true };
   measureFork(mode: 'bare' | 'scan' | 'cached'): NativeForkTimings;
   /** Before a fork: waits until every other thread sleeps; the ones still busy after `timeoutMs`. */
   waitForIdleThreads(timeoutMs: number): BusyThread[];

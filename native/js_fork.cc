@@ -1,5 +1,5 @@
-// The fork behind fork() for JavaScript, and the measurements behind
-// bench/fork.mjs.
+// The fork behind fork() for JavaScript, and the measurements of its steps
+// behind the bench harness (lib/bench/forkSteps.ts).
 //
 // Same recipe as posix.fork() (fork_safety.h, then uv_loop_fork in the
 // child), but it reports how long each step took and how much of the V8 heap
@@ -53,17 +53,14 @@ Napi::Object TimingsObject(Napi::Env env, pid_t pid, const ForkTimings& t,
   return result;
 }
 
-Napi::Value ForkWithHeldPool(Napi::Env env, uv_loop_t* loop, int inject, PoolBarrier* pool);
+Napi::Value ForkWithHeldPool(Napi::Env env, uv_loop_t* loop, PoolBarrier* pool);
 
-// jsFork(injectErrno, poolWaitMs) -> { pid, scanNs, allowNs, forkNs,
-// restoreNs, mappings, bytes } ({ poolBusy: true } when the threadpool did
-// not come to rest within poolWaitMs); pid is 0 in the child. A non-zero
-// injectErrno makes the fork syscall "fail" with that errno after the heap was
-// re-marked, so tests can check that a failed fork leaves the parent as it was.
+// jsFork(poolWaitMs) -> { pid, scanNs, allowNs, forkNs, restoreNs, mappings,
+// bytes } ({ poolBusy: true } when the threadpool did not come to rest within
+// poolWaitMs); pid is 0 in the child.
 Napi::Value JsFork(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  int inject = info[0].As<Napi::Number>().Int32Value();
-  double pool_wait_ms = info[1].As<Napi::Number>().DoubleValue();
+  double pool_wait_ms = info[0].As<Napi::Number>().DoubleValue();
   uv_loop_t* loop = nullptr;
   if (napi_get_uv_event_loop(env, &loop) != napi_ok) throw Napi::Error::New(env, "no event loop");
   PoolBarrier* pool = PoolBarrier::Hold(loop, pool_wait_ms);
@@ -72,12 +69,12 @@ Napi::Value JsFork(const Napi::CallbackInfo& info) {
     busy.Set("poolBusy", Napi::Boolean::New(env, true));
     return busy;
   }
-  return ForkWithHeldPool(env, loop, inject, pool);
+  return ForkWithHeldPool(env, loop, pool);
 }
 
 // The fork itself, with the pool held still (see pool_barrier.h); the pool
 // is let go on every path out of here.
-Napi::Value ForkWithHeldPool(Napi::Env env, uv_loop_t* loop, int inject, PoolBarrier* pool) {
+Napi::Value ForkWithHeldPool(Napi::Env env, uv_loop_t* loop, PoolBarrier* pool) {
   ForkTimings t;
   DontForkMappings heap;
   double t0 = NowNs();
@@ -93,13 +90,7 @@ Napi::Value ForkWithHeldPool(Napi::Env env, uv_loop_t* loop, int inject, PoolBar
     throw ErrnoError(env, err, failed);
   }
   double t2 = NowNs();
-  pid_t pid;
-  if (inject != 0) {
-    pid = -1;
-    errno = inject;
-  } else {
-    pid = fork();
-  }
+  pid_t pid = fork();
   err = errno;
   double t3 = NowNs();
   // Both sides put the heap back: the parent to be as it was, the child so

@@ -37,6 +37,8 @@ export interface BenchRow extends Summary {
   rssBytes: number;
   /** Median over the fastest median of the same group and size. */
   ratio: number;
+  /** What else the samples found (the fork steps: the heap's MADV_DONTFORK mappings). */
+  note?: string;
 }
 
 export interface BenchResults {
@@ -93,31 +95,91 @@ async function runRunner(
     .results;
 }
 
-/** Runs every selected method at every size and summarises. */
-export async function runBench(options: BenchOptions): Promise<BenchResults> {
-  const selected = allMethods().filter((m) => !options.methods || options.methods.includes(m.id));
-  const unknown = (options.methods ?? []).filter((id) => !allMethods().some((m) => m.id === id));
+/** The methods asked for that can run here; the others go to `skipped` with the reason. */
+function selectMethods(ids: string[] | undefined, skipped: BenchResults['skipped']): BenchMethod[] {
+  const known = allMethods();
+  const unknown = (ids ?? []).filter((id) => !known.some((m) => m.id === id));
   if (unknown.length > 0) {
-    const known = allMethods()
-      .map((m) => m.id)
-      .join(', ');
-    throw new Error(`unknown method(s) ${unknown.join(', ')}; known: ${known}`);
+    const names = known.map((m) => m.id).join(', ');
+    throw new Error(`unknown method(s) ${unknown.join(', ')}; known: ${names}`);
   }
-  const skipped: BenchResults['skipped'] = [];
-  const runnable = selected.filter((m) => {
+  return known.filter((m) => {
+    if (ids && !ids.includes(m.id)) return false;
     const reason = m.unavailable?.() ?? null;
     if (reason !== null) skipped.push({ method: m.id, reason });
     return reason === null;
   });
+}
 
+/** Methods that need the same node flags share a measuring process. */
+function groupByFlags(methods: BenchMethod[]): BenchMethod[][] {
   const byFlags = new Map<string, BenchMethod[]>();
-  for (const m of runnable) byFlags.set(flagsKey(m), [...(byFlags.get(flagsKey(m)) ?? []), m]);
+  for (const m of methods) byFlags.set(flagsKey(m), [...(byFlags.get(flagsKey(m)) ?? []), m]);
+  return [...byFlags.values()];
+}
 
+/** One runner's samples as rows; a method that failed or gave none goes to `skipped`. */
+function toRows(
+  results: MethodSamples[],
+  methods: BenchMethod[],
+  sizeBytes: number,
+  skipped: BenchResults['skipped'],
+): BenchRow[] {
+  const rows: BenchRow[] = [];
+  for (const r of results) {
+    const method = methods.find((m) => m.id === r.method);
+    if (!method) continue;
+    if (r.error !== undefined || r.samples.length === 0) {
+      const reason = `failed at ${formatSize(sizeBytes)}: ${r.error ?? 'no samples'}`;
+      skipped.push({ method: r.method, reason });
+      continue;
+    }
+    rows.push({
+      method: method.id,
+      label: method.label,
+      group: method.group,
+      sizeBytes,
+      size: formatSize(sizeBytes),
+      rssBytes: r.rssBytes,
+      ratio: NaN,
+      ...(r.note === undefined ? {} : { note: r.note }),
+      ...summarize(r.samples),
+    });
+  }
+  return rows;
+}
+
+/** Each row's median over the fastest of its group at its size. */
+function setRatios(rows: BenchRow[]): void {
+  for (const row of rows) {
+    const peers = rows.filter((r) => r.group === row.group && r.sizeBytes === row.sizeBytes);
+    row.ratio = row.median / Math.min(...peers.map((r) => r.median));
+  }
+}
+
+function machine(iterations: number): BenchResults['meta'] {
+  const cpuList = cpus();
+  return {
+    date: new Date().toISOString(),
+    node: process.version,
+    v8: process.versions.v8,
+    platform: `${process.platform}-${process.arch}`,
+    kernel: release(),
+    cpus: cpuList.length,
+    cpuModel: cpuList[0]?.model ?? 'unknown',
+    iterations,
+  };
+}
+
+/** Runs every selected method at every size and summarises. */
+export async function runBench(options: BenchOptions): Promise<BenchResults> {
+  const skipped: BenchResults['skipped'] = [];
+  const runnable = selectMethods(options.methods, skipped);
   const rows: BenchRow[] = [];
   const total = runnable.length * options.sizes.length;
   let done = 0;
   for (const sizeBytes of options.sizes) {
-    for (const group of byFlags.values()) {
+    for (const group of groupByFlags(runnable)) {
       const config: RunnerConfig = {
         sizeBytes,
         methods: group.map((m) => m.id),
@@ -129,47 +191,9 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
         done++;
         options.onProgress?.(`[${done}/${total}] ${formatSize(sizeBytes)} ${id}`);
       });
-      for (const r of results) {
-        const method = group.find((m) => m.id === r.method);
-        if (!method) continue;
-        if (r.error !== undefined || r.samples.length === 0) {
-          skipped.push({
-            method: r.method,
-            reason: `failed at ${formatSize(sizeBytes)}: ${r.error ?? 'no samples'}`,
-          });
-          continue;
-        }
-        rows.push({
-          method: method.id,
-          label: method.label,
-          group: method.group,
-          sizeBytes,
-          size: formatSize(sizeBytes),
-          rssBytes: r.rssBytes,
-          ratio: NaN,
-          ...summarize(r.samples),
-        });
-      }
+      rows.push(...toRows(results, group, sizeBytes, skipped));
     }
   }
-  for (const row of rows) {
-    const peers = rows.filter((r) => r.group === row.group && r.sizeBytes === row.sizeBytes);
-    row.ratio = row.median / Math.min(...peers.map((r) => r.median));
-  }
-  const cpuList = cpus();
-  return {
-    meta: {
-      date: new Date().toISOString(),
-      node: process.version,
-      v8: process.versions.v8,
-      platform: `${process.platform}-${process.arch}`,
-      kernel: release(),
-      cpus: cpuList.length,
-      cpuModel: cpuList[0]?.model ?? 'unknown',
-      iterations: options.iterations,
-    },
-    sizes: options.sizes.map(formatSize),
-    rows,
-    skipped,
-  };
+  setRatios(rows);
+  return { meta: machine(options.iterations), sizes: options.sizes.map(formatSize), rows, skipped };
 }

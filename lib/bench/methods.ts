@@ -1,8 +1,8 @@
 /**
- * What the harness measures: ways to start a unit of work. Each method
- * times one start (to the child's exit for executables, to the result for
- * JavaScript), or hands back a batch of samples measured elsewhere (the C
- * floor). Methods from other modules register here as they exist.
+ * What the harness measures: ways to start a unit of work, and the steps of
+ * fork() for JavaScript. Each method times one start (to the child's exit for
+ * executables, to the result for JavaScript), or hands back a batch of
+ * samples measured elsewhere (the C floor, the fork steps).
  */
 import { fork as cpFork, spawn as cpSpawn, spawnSync as cpSpawnSync } from 'node:child_process';
 import { once } from 'node:events';
@@ -14,9 +14,10 @@ import { spawn } from '../spawn';
 import { fork, safeModeFlags } from '../fork';
 import { Process, forkserver, type StartMethod } from '../process';
 import { cFloorCompiler, cFloorSamples, cFloorSetup, cFloorTeardown } from './cFloor';
+import { forkStepNote, forkStepSamples, type ForkStep } from './forkSteps';
 
-/** Processes running `/bin/true`, or units of JavaScript. */
-export type MethodGroup = 'exec' | 'js';
+/** Processes running `/bin/true`, units of JavaScript, or one step of fork() for JavaScript. */
+export type MethodGroup = 'exec' | 'js' | 'forkStep';
 
 /** Work after the measured part, such as waiting for a child's exit. */
 export type Untimed = () => Promise<unknown>;
@@ -42,6 +43,8 @@ export interface BenchMethod {
   once?: () => Promise<Untimed | undefined> | Untimed | undefined;
   /** Measures n units itself and returns their times in ms. */
   batch?: (n: number) => number[];
+  /** After the samples: what else they found (shown beside the table). */
+  note?: () => string | undefined;
 }
 
 const TRUE = '/bin/true';
@@ -90,7 +93,19 @@ function processRun(startMethod: StartMethod): BenchMethod {
   };
 }
 
-const methods: BenchMethod[] = [
+function forkStep(step: ForkStep, label: string): BenchMethod {
+  return {
+    id: `fork.step.${step}`,
+    label,
+    group: 'forkStep',
+    // The heap as fork(fn) meets it.
+    execArgv: SAFE_FORK,
+    batch: (n) => forkStepSamples(step, n),
+    ...(step === 'scanCached' ? { note: forkStepNote } : {}),
+  };
+}
+
+const methods: readonly BenchMethod[] = [
   {
     id: 'c.posix_spawn',
     label: 'C posix_spawn+waitpid (floor)',
@@ -170,14 +185,13 @@ const methods: BenchMethod[] = [
       return () => exited;
     },
   },
+  forkStep('bare', 'fork syscall, heap left MADV_DONTFORK'),
+  forkStep('scanFull', 'find MADV_DONTFORK mappings (full smaps scan)'),
+  forkStep('scanCached', 'find MADV_DONTFORK mappings (cached, as fork() does)'),
+  forkStep('madvise', 'madvise before and after the fork'),
+  forkStep('safety', 'safety steps together (cached scan + madvise)'),
+  forkStep('heapFork', 'fork syscall, heap forkable'),
 ];
-
-/** Adds a method (other modules call this for theirs). */
-export function registerMethod(method: BenchMethod): void {
-  if (methods.some((m) => m.id === method.id))
-    throw new Error(`duplicate bench method ${method.id}`);
-  methods.push(method);
-}
 
 export function allMethods(): readonly BenchMethod[] {
   return methods;

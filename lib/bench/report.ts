@@ -1,12 +1,19 @@
 /** The harness's results as a terminal table and as Markdown. */
 import type { BenchResults } from './harness';
+import type { MethodGroup } from './methods';
 
 const fmt = (ms: number): string =>
   ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2);
 
+const WORK: Record<MethodGroup, string> = {
+  exec: 'run /bin/true',
+  js: 'run JavaScript',
+  forkStep: 'one step of fork()',
+};
+
 function tableRows(results: BenchResults): string[][] {
   const rows: string[][] = [];
-  for (const group of ['exec', 'js'] as const) {
+  for (const group of ['exec', 'js', 'forkStep'] as const) {
     const mine = results.rows.filter((r) => r.group === group);
     const methods = [...new Set(mine.map((r) => r.method))];
     for (const size of results.sizes) {
@@ -14,7 +21,7 @@ function tableRows(results: BenchResults): string[][] {
         const row = mine.find((r) => r.method === method && r.size === size);
         if (!row) continue;
         rows.push([
-          group === 'exec' ? 'run /bin/true' : 'run JavaScript',
+          WORK[group],
           size,
           row.label,
           fmt(row.median),
@@ -27,6 +34,13 @@ function tableRows(results: BenchResults): string[][] {
     }
   }
   return rows;
+}
+
+/** 'method at size: note' for each row that has a note. */
+function notes(results: BenchResults): string[] {
+  return results.rows.flatMap((r) =>
+    r.note === undefined ? [] : [`${r.method} at ${r.size}: ${r.note}`],
+  );
 }
 
 const HEADER = ['work', 'parent', 'method', 'median ms', 'p10 ms', 'p90 ms', 'vs fastest', 'n'];
@@ -44,6 +58,7 @@ export function terminalTable(results: BenchResults): string {
     widths.map((w) => '-'.repeat(w)).join('  '),
     ...rows.slice(1).map(line),
   ];
+  for (const n of notes(results)) out.push(`note ${n}`);
   for (const s of results.skipped) out.push(`skipped ${s.method}: ${s.reason}`);
   return out.join('\n');
 }
@@ -154,7 +169,7 @@ export function markdown(results: BenchResults): string {
     '# forkexec bench',
     '',
     `Node ${m.node} (V8 ${m.v8}), ${m.platform}, kernel ${m.kernel}, ${m.cpus} x ${m.cpuModel}; ${m.date}.`,
-    `Medians, p10 and p90 over up to ${m.iterations} starts per method and parent size; "vs fastest" compares medians within the same kind of work and parent size.`,
+    `Medians, p10 and p90 over up to ${m.iterations} starts (or fork steps) per method and parent size; "vs fastest" compares medians within the same kind of work and parent size.`,
     '',
     `| ${HEADER.join(' | ')} |`,
     `| ${HEADER.map((_, i) => (i >= 3 ? '---:' : '---')).join(' | ')} |`,
@@ -168,6 +183,8 @@ export function markdown(results: BenchResults): string {
       '',
       ...headlines,
     );
+  const found = notes(results);
+  if (found.length > 0) lines.push('', ...found.map((n) => `- ${n}`));
   if (results.skipped.length > 0) {
     lines.push('', ...results.skipped.map((s) => `- skipped \`${s.method}\`: ${s.reason}`));
   }

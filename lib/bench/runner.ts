@@ -22,6 +22,8 @@ export interface MethodSamples {
   method: string;
   samples: number[];
   rssBytes: number;
+  /** What else the samples found (BenchMethod.note). */
+  note?: string;
   error?: string;
 }
 
@@ -66,10 +68,13 @@ async function main(): Promise<void> {
     if (!method) throw new Error(`unknown method ${id}`);
     process.stderr.write(`${JSON.stringify({ progress: id })}\n`);
     try {
+      const samples = await measure(method, config);
+      const note = method.note?.();
       results.push({
         method: id,
-        samples: await measure(method, config),
+        samples,
         rssBytes: residentBytes(),
+        ...(note === undefined ? {} : { note }),
       });
     } catch (error) {
       results.push({ method: id, samples: [], rssBytes: residentBytes(), error: String(error) });

@@ -18,7 +18,7 @@ import {
   createHook,
   executionAsyncResource,
 } from 'node:async_hooks';
-import { binding, type NativeBinding, type NativeForkTimings } from '../native';
+import { binding, type NativeBinding } from '../native';
 import { callNative, invalidArgType, unsupportedPlatform } from '../errors';
 import { watchExit, type ExitWatch } from '../exitWatcher';
 import type { WaitStatus } from '../posix/wait';
@@ -78,24 +78,11 @@ export interface ForkedChild<T> extends PromiseLike<ForkResult<T>> {
 // pipes are copied into every later child, which must let go of them.
 const running = new Set<Child<unknown>>();
 
-let lastTimings: NativeForkTimings | undefined;
-
 // In a function-shape child: the pipe its result goes to, and the async
 // context fn runs in. Code outside that context is the parent's, copied:
 // callbacks it had scheduled before the fork can still run here.
 let ownResultFd: number | undefined;
 let fnContext: { storage: AsyncLocalStorage<symbol>; token: symbol } | undefined;
-let injectedErrno = 0;
-
-/** How long the last fork's steps took in the parent (for bench/fork.mjs). Not part of the API. */
-export function lastForkTimings(): NativeForkTimings | undefined {
-  return lastTimings;
-}
-
-/** Makes the next forks fail with `errno` after the heap was re-marked (tests only; 0 ends it). */
-export function injectForkFailure(errno: number): void {
-  injectedErrno = errno;
-}
 
 function nativeBinding(): NativeBinding {
   if (process.platform === 'win32') throw unsupportedPlatform('fork()', WIN32_HINT);
@@ -105,17 +92,17 @@ function nativeBinding(): NativeBinding {
 /** The fork both shapes share: the pid (0 in the child, set up to run JavaScript). */
 function forkProcess(native: NativeBinding, node: NodeInternals): number {
   runBeforeHooks();
-  let timings: NativeForkTimings;
+  let pid: number;
   try {
     assertThreadsIdle(native);
-    const forked = callNative(() => native.jsFork(injectedErrno, THREAD_IDLE_WAIT_MS));
+    const forked = callNative(() => native.jsFork(THREAD_IDLE_WAIT_MS));
     if ('poolBusy' in forked) throw threadpoolBusy();
-    timings = forked;
+    pid = forked.pid;
   } catch (error) {
     runAfterHooks('afterInParent');
     throw error;
   }
-  if (timings.pid === 0) {
+  if (pid === 0) {
     const inherited: InheritedCleanup[] = [];
     for (const child of running) {
       inherited.push(() => {
@@ -136,10 +123,9 @@ function forkProcess(native: NativeBinding, node: NodeInternals): number {
     runAfterHooks('afterInChild');
     return 0;
   }
-  lastTimings = timings;
   moveParentRandomnessOn();
   runAfterHooks('afterInParent');
-  return timings.pid;
+  return pid;
 }
 
 /**
