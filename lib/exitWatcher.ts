@@ -1,8 +1,16 @@
 /**
- * Exit watching without threads, shared by spawn, fork and the start
- * methods: a pidfd polled on the event loop, reaped with waitid on that
- * pidfd alone. Never `waitpid(-1)`.
+ * Exit watching: one {@link ExitWatch} for every kind of child, which
+ * everything else asks (spawn, fork, the start methods).
+ *
+ * - Our own children ({@link watchExit}, here): a pidfd polled on the event
+ *   loop, reaped with waitid on that pidfd alone; SIGCHLD and
+ *   waitpid(pid, WNOHANG) where the kernel has no pidfds. Never `waitpid(-1)`.
+ * - Children of the forkserver (./exitWatchServed): not our children; the
+ *   server reaps them and reports each exit.
+ * - Children started through Node's child_process, where there is no addon
+ *   (./exitWatchChildProcess): libuv reaps them.
  */
+import { constants as osConstants } from 'node:os';
 import { binding } from './native';
 import { systemError } from './errors';
 import { decodeWaitStatus, type WaitStatus } from './posix/wait';
@@ -11,9 +19,13 @@ import type { NativeErrnoError, NativeWaitStatus } from './native';
 /** The watch on one child: its exit, and signals that cannot reach a recycled pid. */
 export interface ExitWatch {
   readonly pid: number;
-  /** Settles once, when the child has exited and been reaped. */
+  /**
+   * Settles once, when the child has exited and been reaped; rejects when
+   * its status is lost (reaped by someone else) or, through child_process,
+   * when it could not be started.
+   */
   readonly exited: Promise<WaitStatus>;
-  /** True until the child has been reaped. */
+  /** True until the child's exit is known. */
   readonly running: boolean;
   /** Sends `signal` (a number); false when the child has exited, reaped or not (nothing was signalled). */
   kill(signal: number): boolean;
@@ -21,6 +33,63 @@ export interface ExitWatch {
   ref(): void;
   /** Lets the event loop end while the child still runs. */
   unref(): void;
+}
+
+/** The promise behind an {@link ExitWatch}, and whether it is still pending. */
+export interface PendingExit {
+  readonly exited: Promise<WaitStatus>;
+  readonly running: boolean;
+  resolve(status: WaitStatus): void;
+  reject(error: Error): void;
+}
+
+/** A pending exit: `running` turns false when it settles. */
+export function pendingExit(): PendingExit {
+  let settle!: { resolve: (s: WaitStatus) => void; reject: (e: Error) => void };
+  const exited = new Promise<WaitStatus>((resolve, reject) => {
+    settle = { resolve, reject };
+  });
+  const pending = {
+    exited,
+    running: true,
+    resolve: (status: WaitStatus) => {
+      pending.running = false;
+      settle.resolve(status);
+    },
+    reject: (error: Error) => {
+      pending.running = false;
+      settle.reject(error);
+    },
+  };
+  return pending;
+}
+
+function rawStatus(code: number | null, signal: string | null): number {
+  if (code !== null) return (code & 0xff) << 8;
+  return signal === null ? 0 : (osConstants.signals[signal as NodeJS.Signals] ?? 0);
+}
+
+/**
+ * The status of a child known only by its exit code or killing signal (as
+ * child_process reports it). Windows has no wait status word: the exit code
+ * is all there is; elsewhere the word is rebuilt as waitpid would give it.
+ */
+export function statusFromExit(
+  pid: number,
+  code: number | null,
+  signal: string | null,
+): WaitStatus {
+  return {
+    pid,
+    exitCode: code,
+    signal,
+    signalCode: signal === null ? null : (osConstants.signals[signal as NodeJS.Signals] ?? null),
+    coreDumped: false,
+    stopped: false,
+    stopSignal: null,
+    continued: false,
+    status: process.platform === 'win32' ? (code ?? 0) : rawStatus(code, signal),
+  };
 }
 
 /**
@@ -82,17 +151,12 @@ function sigchldUpdate(): void {
 
 function watchBySigchld(pid: number): ExitWatch {
   const native = binding('exit watching');
-  let running = true;
-  let settle!: { resolve: (s: WaitStatus) => void; reject: (e: Error) => void };
-  const exited = new Promise<WaitStatus>((resolve, reject) => {
-    settle = { resolve, reject };
-  });
+  const pending = pendingExit();
   const watch: SigchldWatch = {
     refd: true,
     done: (raw, error) => {
-      running = false;
-      if (raw !== null) settle.resolve(decodeWaitStatus(raw));
-      else settle.reject(error ?? new Error(`child ${String(pid)}: no status`));
+      if (raw !== null) pending.resolve(decodeWaitStatus(raw));
+      else pending.reject(error ?? new Error(`child ${String(pid)}: no status`));
     },
   };
   sigchldWatches.set(pid, watch);
@@ -101,13 +165,13 @@ function watchBySigchld(pid: number): ExitWatch {
   sigchldCheck();
   return {
     pid,
-    exited,
+    exited: pending.exited,
     get running() {
-      return running;
+      return pending.running;
     },
     // Not reaped yet, so the pid is still this child's.
     kill: (signal) => {
-      if (!running) return false;
+      if (!pending.running) return false;
       try {
         // A zombie takes the signal and nobody gets it: exited means not sent.
         const { WEXITED, WNOHANG, WNOWAIT, P_PID } = native.constants;
@@ -120,11 +184,11 @@ function watchBySigchld(pid: number): ExitWatch {
     },
     ref: () => {
       watch.refd = true;
-      if (running) sigchldUpdate();
+      if (pending.running) sigchldUpdate();
     },
     unref: () => {
       watch.refd = false;
-      if (running) sigchldUpdate();
+      if (pending.running) sigchldUpdate();
     },
   };
 }
@@ -156,26 +220,21 @@ export function watchExit(pid: number, pidfd?: number): ExitWatch {
       return watchBySigchld(pid);
     }
   }
-  let running = true;
-  let settle!: { resolve: (s: WaitStatus) => void; reject: (e: Error) => void };
-  const exited = new Promise<WaitStatus>((resolve, reject) => {
-    settle = { resolve, reject };
-  });
+  const pending = pendingExit();
   const watcher = new native.ExitWatcher(
     fd,
     (error: NativeErrnoError | null, raw: NativeWaitStatus | null) => {
-      running = false;
-      if (raw !== null) settle.resolve(decodeWaitStatus(raw));
-      else settle.reject(systemError(error?.errno ?? 0, error?.syscall ?? 'waitid'));
+      if (raw !== null) pending.resolve(decodeWaitStatus(raw));
+      else pending.reject(systemError(error?.errno ?? 0, error?.syscall ?? 'waitid'));
     },
   );
   return {
     pid,
-    exited,
+    exited: pending.exited,
     get running() {
-      return running;
+      return pending.running;
     },
-    kill: (signal) => running && watcher.kill(signal),
+    kill: (signal) => pending.running && watcher.kill(signal),
     ref: () => {
       watcher.ref();
     },
