@@ -1,10 +1,16 @@
-/** A {@link StartedChild} made of a task channel and the {@link ExitWatch} on the child. */
+/**
+ * A {@link StartedChild} made of a task channel and the {@link ExitWatch} on
+ * the child (a fork() child offers the same calls).
+ */
 import type { ExitWatch } from '../exitWatcher';
 import type { Channel } from './channel';
 import { setRefs } from './refs';
 import type { StartedChild } from './startedChild';
 
-export function watchedChild(watch: ExitWatch, channel: Channel): StartedChild {
+export function watchedChild(
+  watch: Pick<ExitWatch, 'pid' | 'exited' | 'kill' | 'ref' | 'unref'>,
+  channel: Channel,
+): StartedChild {
   return {
     pid: watch.pid,
     channel,
