@@ -7,7 +7,7 @@
 import { spawn as cpSpawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
-import { watchChildProcess } from '../exitWatchChildProcess';
+import { watchChildProcess } from '../exitWatch/childProcess';
 import { hasNative } from '../native';
 import { Channel, channelFromFd } from './channel';
 import { HELPER_CHANNEL_FD, childExecArgv, spawnNodeHelper } from './spawnNodeHelper';

@@ -2,7 +2,7 @@
  * A {@link StartedChild} made of a task channel and the {@link ExitWatch} on
  * the child (a fork() child offers the same calls).
  */
-import type { ExitWatch } from '../exitWatcher';
+import type { ExitWatch } from '../exitWatch/watch';
 import type { Channel } from './channel';
 import { setRefs } from './refs';
 import type { StartedChild } from './startedChild';

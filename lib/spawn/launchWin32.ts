@@ -2,12 +2,12 @@
  * The launcher where there is no addon (win32, and darwin, the BSDs, sunos,
  * aix): Node's child_process (CreateProcess on win32) with the same
  * checked options, behind the same ExitWatch the POSIX launcher gives
- * (../exitWatchChildProcess). A start that fails (ENOENT, ...) is reported by child_process a
+ * (../exitWatch/childProcess). A start that fails (ENOENT, ...) is reported by child_process a
  * tick later; it rejects `watch.exited` with a Node-style error carrying
  * `path` and `spawnargs`, as a failed POSIX start does.
  */
 import { spawn as cpSpawn } from 'node:child_process';
-import { watchChildProcess } from '../exitWatchChildProcess';
+import { watchChildProcess } from '../exitWatch/childProcess';
 import { cwdError, type Prepared } from './prepare';
 import type { Launched, LaunchFailure } from './launched';
 import { cpMethod, cpOptions, cpStartError } from './win32Plan';

@@ -11,8 +11,8 @@
 import { join } from 'node:path';
 import { atFork, safeModeFlags } from '../../fork';
 import { callNative, forkexecError } from '../../errors';
-import { statusFromExit, type ExitWatch } from '../../exitWatcher';
-import { watchServedChild, type ServedExitWatch } from '../../exitWatchServed';
+import { statusFromExit, type ExitWatch } from '../../exitWatch/watch';
+import { watchServedChild, type ServedExitWatch } from '../../exitWatch/served';
 import { binding, type NativeReadinessWatcher } from '../../native';
 import * as posix from '../../posix';
 import { OwnedFd } from '../../ownedFd';

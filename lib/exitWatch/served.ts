@@ -4,10 +4,10 @@
  * {@link ServedExitWatch.report}. The pidfd the server sent with the child
  * lets us signal it without reaching a recycled pid.
  */
-import { pendingExit, type ExitWatch } from './exitWatcher';
-import { binding } from './native';
-import * as posix from './posix';
-import type { WaitStatus } from './posix/wait';
+import { pendingExit, type ExitWatch } from './watch';
+import { binding } from '../native';
+import * as posix from '../posix';
+import type { WaitStatus } from '../posix/wait';
 
 /** An {@link ExitWatch} that the forkserver client settles. */
 export interface ServedExitWatch extends ExitWatch {

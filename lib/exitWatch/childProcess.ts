@@ -4,10 +4,10 @@
  * Shared by the spawn launcher and the `spawn` start method there.
  */
 import type { ChildProcess } from 'node:child_process';
-import type { SystemError } from './errors';
-import { pendingExit, statusFromExit, type ExitWatch } from './exitWatcher';
-import { signalName } from './signals';
-import { checkWin32Signal } from './spawn/win32Plan';
+import type { SystemError } from '../errors';
+import { pendingExit, statusFromExit, type ExitWatch } from './watch';
+import { signalName } from '../signals';
+import { checkWin32Signal } from '../spawn/win32Plan';
 
 /**
  * Watches `child`. A start that fails (ENOENT, a bad cwd, ...) is reported
