@@ -76,34 +76,32 @@ class ExitWatcher : public Napi::ObjectWrap<ExitWatcher>, public Detachable {
       Detach();
       return;
     }
-    siginfo_t si{};
-    int rc;
-    do {
-      rc = waitid(P_PIDFD, static_cast<id_t>(pidfd_), &si, WEXITED | WNOHANG);
-    } while (rc < 0 && errno == EINTR);
+    WaitStatus status{};
+    WaitResult result =
+        WaitForChild(P_PIDFD, static_cast<id_t>(pidfd_), WEXITED | WNOHANG, &status);
     // Readable but not yet reapable cannot happen for an exit; be patient anyway.
-    if (rc == 0 && si.si_pid == 0 && poll_status == 0) return;
-    int err = rc < 0 ? errno : 0;
+    if (result == WaitResult::kNothingYet && poll_status == 0) return;
+    int err = result == WaitResult::kFailed ? errno : 0;
     const char* failed = "waitid";
-    if (err == 0 && si.si_pid == 0) {
+    if (result == WaitResult::kNothingYet) {
       err = -poll_status;
       failed = "uv_poll";
     }
     // Reaped: from here on the exit can only be reported, or dropped when
     // the environment is closing (then the report fails part way).
-    RunFromLoop(Env(), [&] { Report(err, failed, si); });
+    RunFromLoop(Env(), [&] { Report(err, failed, status); });
     RunFromLoop(Env(), [&] {
       Stop(true);
       on_exit_.Reset();
     });
   }
 
-  void Report(int err, const char* failed, const siginfo_t& si) {
+  void Report(int err, const char* failed, const WaitStatus& exit) {
     Napi::Env env = Env();
     Napi::Object self = Value();  // held while Stop() lets the object go
     Stop(true);
     Napi::Value error = err != 0 ? ErrnoError(env, err, failed).Value() : env.Null();
-    Napi::Value status = err != 0 ? env.Null() : WaitStatusObject(env, FromSiginfo(si));
+    Napi::Value status = err != 0 ? env.Null() : WaitStatusObject(env, exit);
     CallFromLoop(env, on_exit_, self, {error, status}, *context_);
   }
 
@@ -155,12 +153,9 @@ class ExitWatcher : public Napi::ObjectWrap<ExitWatcher>, public Detachable {
 
   // True once the child has exited, without reaping it (WNOWAIT).
   bool HasExited() const {
-    siginfo_t si{};
-    int rc;
-    do {
-      rc = waitid(P_PIDFD, static_cast<id_t>(pidfd_), &si, WEXITED | WNOHANG | WNOWAIT);
-    } while (rc < 0 && errno == EINTR);
-    return rc == 0 && si.si_pid != 0;
+    WaitStatus status{};
+    return WaitForChild(P_PIDFD, static_cast<id_t>(pidfd_), WEXITED | WNOHANG | WNOWAIT, &status) ==
+           WaitResult::kChanged;
   }
 
   Napi::Value RefLoop(const Napi::CallbackInfo& info) {

@@ -11,6 +11,8 @@
 #include <mutex>
 #include <unordered_set>
 
+#include "wait_status.h"
+
 namespace forkexec {
 
 namespace {
@@ -30,13 +32,10 @@ std::atomic<Reaper*> g_reaper{nullptr};
 
 // Reaps the child of `pidfd` if it has exited; true when it is gone.
 bool ReapIfExited(int pidfd) {
-  siginfo_t si{};
-  int rc;
-  do {
-    rc = waitid(P_PIDFD, static_cast<id_t>(pidfd), &si, WEXITED | WNOHANG);
-  } while (rc < 0 && errno == EINTR);
+  WaitStatus status{};
   // An error (ECHILD: reaped elsewhere) also means there is nothing to wait for.
-  return rc < 0 || si.si_pid != 0;
+  return WaitForChild(P_PIDFD, static_cast<id_t>(pidfd), WEXITED | WNOHANG, &status) !=
+         WaitResult::kNothingYet;
 }
 
 void* ReaperMain(void* arg) {

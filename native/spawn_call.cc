@@ -98,17 +98,13 @@ struct SyncRun {
 
   void TryReap(bool block) {
     if (exited) return;
-    int flags = WEXITED | (block ? 0 : WNOHANG);
-    siginfo_t si{};
-    int rc;
-    do {
-      rc = pidfd >= 0 ? waitid(P_PIDFD, static_cast<id_t>(pidfd), &si, flags)
-                      : waitid(P_PID, static_cast<id_t>(pid), &si, flags);
-    } while (rc < 0 && errno == EINTR);
-    if (rc == 0 && si.si_pid != 0) {
+    int options = WEXITED | (block ? 0 : WNOHANG);
+    WaitResult result = pidfd >= 0
+                            ? WaitForChild(P_PIDFD, static_cast<id_t>(pidfd), options, &status)
+                            : WaitForChild(P_PID, static_cast<id_t>(pid), options, &status);
+    if (result == WaitResult::kChanged) {
       exited = true;
-      status = FromSiginfo(si);
-    } else if (rc < 0) {
+    } else if (result == WaitResult::kFailed) {
       exited = true;  // nothing left to wait for
       if (wait_errno == 0) wait_errno = errno;
     }

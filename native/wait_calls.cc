@@ -41,14 +41,16 @@ Napi::Value Waitid(const Napi::CallbackInfo& info) {
   if ((idtype != P_PID && idtype != P_PIDFD) || (idtype == P_PID && id <= 0) || id < 0) {
     throw ErrnoError(env, EINVAL, "waitid");
   }
-  siginfo_t si{};
-  int rc;
-  do {
-    rc = waitid(static_cast<idtype_t>(idtype), static_cast<id_t>(id), &si, flags);
-  } while (rc < 0 && errno == EINTR);
-  if (rc < 0) throw ErrnoError(env, errno, "waitid");
-  if (si.si_pid == 0) return env.Null();  // WNOHANG and nothing changed
-  return WaitStatusObject(env, FromSiginfo(si));
+  WaitStatus status{};
+  switch (WaitForChild(static_cast<idtype_t>(idtype), static_cast<id_t>(id), flags, &status)) {
+    case WaitResult::kFailed:
+      throw ErrnoError(env, errno, "waitid");
+    case WaitResult::kNothingYet:
+      return env.Null();  // WNOHANG and nothing changed
+    case WaitResult::kChanged:
+      break;
+  }
+  return WaitStatusObject(env, status);
 }
 
 }  // namespace

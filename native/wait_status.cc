@@ -1,8 +1,21 @@
 #include "wait_status.h"
 
+#include <errno.h>
 #include <sys/wait.h>
 
 namespace forkexec {
+
+WaitResult WaitForChild(idtype_t idtype, id_t id, int options, WaitStatus* status) {
+  siginfo_t si{};
+  int rc;
+  do {
+    rc = waitid(idtype, id, &si, options);
+  } while (rc < 0 && errno == EINTR);
+  if (rc < 0) return WaitResult::kFailed;
+  if (si.si_pid == 0) return WaitResult::kNothingYet;
+  *status = FromSiginfo(si);
+  return WaitResult::kChanged;
+}
 
 WaitStatus FromStatusWord(pid_t pid, int status) {
   WaitStatus s{};

@@ -1,9 +1,12 @@
-// A child's change of state, decoded once from either a waitpid status word
-// or a waitid siginfo, and handed to JavaScript as plain fields.
+// A child's change of state: waited for (one known child, never "any"),
+// decoded once from either a waitpid status word or a waitid siginfo, and
+// handed to JavaScript as plain fields. Every native reaper goes through
+// WaitForChild: the exit watcher, spawnSync, the orphan reaper and waitid.
 #pragma once
 
 #include <napi.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <sys/types.h>
 
 namespace forkexec {
@@ -20,6 +23,14 @@ struct WaitStatus {
   int stop_signal;
   bool continued;
 };
+
+// What WaitForChild found.
+enum class WaitResult { kChanged, kNothingYet, kFailed };
+
+// waitid for one child, by pid (P_PID) or pidfd (P_PIDFD), retrying EINTR.
+// kChanged fills *status; kNothingYet (WNOHANG) leaves it alone; kFailed
+// leaves errno set (ECHILD: someone else reaped it).
+WaitResult WaitForChild(idtype_t idtype, id_t id, int options, WaitStatus* status);
 
 WaitStatus FromStatusWord(pid_t pid, int status);
 WaitStatus FromSiginfo(const siginfo_t& si);

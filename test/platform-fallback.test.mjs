@@ -121,3 +121,20 @@ test('the install step builds nothing there, and runs node-gyp-build on Linux', 
     cleanup();
   }
 });
+
+// The spawn start method's child_process path watches its child through the
+// same ExitWatch as spawn() there: a start that fails (here a cwd that does
+// not exist) rejects join() with the system error, and nothing is left to
+// emit an 'error' event that nobody listens to.
+const START_FAILS = `
+import { Process } from 'forkexec';
+const target = { module: ${JSON.stringify(MODULE)}, export: 'add' };
+const p = new Process({ target, args: [1, 2], cwd: '/no/such/dir' });
+const error = await p.run().then(() => null, (e) => ({ code: e.code, syscall: e.syscall }));
+console.log(JSON.stringify({ error }));`;
+
+test('a Process that cannot start rejects join() with the system error (child_process path)', () => {
+  assert.deepEqual(asPlatform('darwin', START_FAILS), {
+    error: { code: 'ENOENT', syscall: 'spawn ' + process.execPath },
+  });
+});

@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Process, Pool, forkserver } from 'forkexec';
 import * as targets from './fixtures/targets.mjs';
-import { children, root, safeFlags, tempDir } from './helpers.mjs';
+import { children, openFds, root, safeFlags, tempDir } from './helpers.mjs';
 
 const MODULE = join(root, 'test', 'fixtures', 'targets.mjs');
 const target = (name) => ({ module: MODULE, export: name });
@@ -188,4 +188,28 @@ test('the forkserver and its children never outlive a parent killed with SIGKILL
     await new Promise((r) => setTimeout(r, 50));
   assert.equal(alive(server), false, 'the server is gone');
   assert.equal(alive(child), false, 'its child is gone');
+});
+
+test('forkserver children that return, crash or are killed: exits as the server saw them; no zombie, no fd left', async () => {
+  const fdsBefore = openFds();
+  assert.equal(await run('add', [1, 2]), 3);
+  const crashed = new Process({ target: target('crash'), startMethod: 'forkserver' }).start();
+  await assert.rejects(crashed.join(), { code: 'ERR_FORKEXEC_CHILD_DIED' });
+  const killed = new Process({ target: target('hang'), startMethod: 'forkserver' }).start();
+  // Let it start the task, then kill it through the pidfd the server sent.
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  assert.equal(killed.kill('SIGKILL'), true);
+  await assert.rejects(killed.join(), { code: 'ERR_FORKEXEC_CHILD_DIED', signal: 'SIGKILL' });
+  assert.equal(killed.signalCode, 'SIGKILL');
+  assert.equal(killed.exitCode, null);
+  // Its exit was reported and its pidfd closed: nothing is signalled any more.
+  assert.equal(killed.kill('SIGKILL'), false);
+  await forkserver.stop();
+  assert.deepEqual(children(), []);
+  // Only what this test opened counts (an earlier test may still be closing its own).
+  const known = new Set(fdsBefore.map((f) => `${f.fd} ${f.target}`));
+  assert.deepEqual(
+    openFds().filter((f) => !known.has(`${f.fd} ${f.target}`)),
+    [],
+  );
 });

@@ -7,9 +7,9 @@ import { fork } from '../fork';
 import { binding } from '../native';
 import * as posix from '../posix';
 import { channelFromFd } from './channel';
-import { setRefs } from './refs';
 import type { StartedChild } from './startedChild';
 import { serveTasks } from './taskRunner';
+import { watchedChild } from './watchedChild';
 
 export function forkStart(): StartedChild {
   const native = binding('the fork start method', 'Use the spawn start method instead.');
@@ -26,14 +26,5 @@ export function forkStart(): StartedChild {
     throw error;
   }
   posix.close(childEnd);
-  const channel = channelFromFd(parentEnd);
-  return {
-    pid: child.pid,
-    channel,
-    exited: child.exited.then((s) => ({ exitCode: s.exitCode, signal: s.signal })),
-    kill: (signal) => child.kill(signal),
-    setRef: (on) => {
-      setRefs(on, child, channel);
-    },
-  };
+  return watchedChild(child, channelFromFd(parentEnd));
 }

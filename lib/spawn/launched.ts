@@ -5,7 +5,7 @@
  * on every platform; only how the child starts and is watched differs.
  */
 import type { Readable, Writable } from 'node:stream';
-import type { ExitWatch } from '../exitWatcher';
+import type { ExitWatch } from '../exitWatch/watch';
 
 /**
  * How the child was started: `'posix_spawn'`, `'vfork'` or `'fork'` on

@@ -46,6 +46,18 @@ test(
 );
 
 test(
+  'kill() with a signal Windows lacks is refused as by spawn(), and the child runs on',
+  { skip: windowsOnly },
+  async () => {
+    const p = new Process({ target: target('hang') }).start();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.throws(() => p.kill('SIGHUP'), { code: 'ERR_FORKEXEC_UNSUPPORTED_PLATFORM' });
+    assert.equal(p.kill('SIGKILL'), true);
+    await assert.rejects(p.join(), { code: 'ERR_FORKEXEC_CHILD_DIED' });
+  },
+);
+
+test(
   'fork and forkserver are refused with ERR_FORKEXEC_UNSUPPORTED_PLATFORM',
   { skip: windowsOnly },
   () => {

@@ -11,28 +11,22 @@
 import { join } from 'node:path';
 import { atFork, safeModeFlags } from '../../fork';
 import { callNative, forkexecError } from '../../errors';
-import { watchExit, type ExitWatch } from '../../exitWatcher';
+import { statusFromExit, type ExitWatch } from '../../exitWatch/watch';
+import { watchServedChild, type ServedExitWatch } from '../../exitWatch/served';
 import { binding, type NativeReadinessWatcher } from '../../native';
 import * as posix from '../../posix';
 import { OwnedFd } from '../../ownedFd';
-import { EVERY_SIGNAL } from '../../signals';
 import { channelFromFd } from '../channel';
-import { childExecArgv } from '../spawnStart';
-import type { ChildExit, StartedChild } from '../startedChild';
+import { childExecArgv, spawnNodeHelper } from '../spawnNodeHelper';
+import type { StartedChild } from '../startedChild';
 import { childError } from '../taskClient';
+import { watchedChild } from '../watchedChild';
 import { MAX_MESSAGE, decodeReply, encode, type Reply } from './protocol';
 
 const SERVER_MAIN = join(__dirname, 'serverMain.js');
-const CONTROL_FD = 3;
 const SIGKILL = 9;
 /** The first request also waits for the server to boot and preload. */
 const REPLY_TIMEOUT_MS = 30_000;
-
-interface ServedChild {
-  pidfd: number;
-  referenced: boolean;
-  settle: (exit: ChildExit) => void;
-}
 
 interface Server {
   pid: number;
@@ -43,7 +37,7 @@ interface Server {
 
 let preload: string[] = [];
 let server: Server | null = null;
-const served = new Map<number, ServedChild>();
+const served = new Map<number, ServedExitWatch>();
 let nextId = 1;
 
 function native() {
@@ -65,40 +59,21 @@ export function serverPid(): number | undefined {
 
 function startServer(): Server {
   const n = native();
-  const [control, serverEnd] = n.socketpair(true, true);
-  let pid: number;
-  try {
-    const safe = safeModeFlags();
-    const flags = childExecArgv().filter(
-      (a) => !/^--(no-)?(single[-_]threaded|minor[-_]ms)\b/.test(a),
-    );
-    pid = posix.posixSpawn(
-      process.execPath,
-      [
-        process.execPath,
-        ...safe,
-        ...flags,
-        SERVER_MAIN,
-        JSON.stringify({ preload, parentPid: process.pid }),
-      ],
-      {
-        fileActions: [
-          { action: 'dup2', fd: serverEnd, newFd: CONTROL_FD },
-          { action: 'closefrom', fd: CONTROL_FD + 1 },
-        ],
-        // A fresh node starts as any program would: no signal ignored (Node
-        // ignores SIGPIPE; glibc's posix_spawn would leave 32 and 33), none blocked.
-        setsigdef: [...EVERY_SIGNAL],
-        setsigmask: [],
-      },
-    );
-  } catch (error) {
-    posix.close(control);
-    throw error;
-  } finally {
-    posix.close(serverEnd);
-  }
-  const watch = watchExit(pid);
+  const flags = childExecArgv().filter(
+    (a) => !/^--(no-)?(single[-_]threaded|minor[-_]ms)\b/.test(a),
+  );
+  const {
+    pid,
+    channelFd: control,
+    watch,
+  } = spawnNodeHelper(
+    {
+      argv: [SERVER_MAIN, JSON.stringify({ preload, parentPid: process.pid })],
+      execArgv: [...safeModeFlags(), ...flags],
+      seqpacket: true,
+    },
+    'the forkserver start method',
+  );
   watch.unref();
   const readiness = new n.ReadinessWatcher(control, () => {
     drain();
@@ -111,6 +86,14 @@ function startServer(): Server {
   return started;
 }
 
+/** Settles every served child as killed (they die with the server: pdeathsig). */
+function settleAllKilled(): void {
+  for (const [pid, child] of served) {
+    child.report(statusFromExit(pid, null, 'SIGKILL'));
+    served.delete(pid);
+  }
+}
+
 /** The server died or was stopped: its children die with it (pdeathsig); settle them. */
 function serverGone(): void {
   const gone = server;
@@ -119,16 +102,14 @@ function serverGone(): void {
     gone.readiness.close();
     posix.close(gone.control);
   }
-  for (const [pid, child] of served) {
+  for (const child of served.values()) {
     try {
-      posix.pidfdSendSignal(child.pidfd, SIGKILL);
+      child.kill(SIGKILL);
     } catch {
       // already gone
     }
-    posix.close(child.pidfd);
-    child.settle({ exitCode: null, signal: 'SIGKILL' });
-    served.delete(pid);
   }
+  settleAllKilled();
 }
 
 function updateRef(): void {
@@ -144,8 +125,7 @@ function dispatch(message: Reply, fds: number[]): void {
     const child = served.get(message.pid);
     if (!child) return;
     served.delete(message.pid);
-    posix.close(child.pidfd);
-    child.settle({ exitCode: message.exitCode, signal: message.signal });
+    child.report(message.status);
     updateRef();
     return;
   }
@@ -261,34 +241,10 @@ export function forkserverStart(): StartedChild {
     posix.close(parentEnd);
     throw forkexecError('ERR_FORKSERVER_PROTOCOL', 'The forkserver sent an unexpected reply');
   }
-  const pidfd = fds[0];
-  const pid = reply.pid;
-  const child: ServedChild = { pidfd, referenced: true, settle: () => undefined };
-  const exited = new Promise<ChildExit>((resolve) => (child.settle = resolve));
-  served.set(pid, child);
+  const watch = watchServedChild(reply.pid, fds[0], updateRef);
+  served.set(reply.pid, watch);
   updateRef();
-  const channel = channelFromFd(parentEnd);
-  return {
-    pid,
-    channel,
-    exited,
-    kill: (signal) => {
-      if (!served.has(pid)) return false;
-      try {
-        posix.pidfdSendSignal(pidfd, signal);
-        return true;
-      } catch (error) {
-        if (errnoCode(error) === 'ESRCH') return false;
-        throw error;
-      }
-    },
-    setRef: (on) => {
-      child.referenced = on;
-      if (on) channel.ref();
-      else channel.unref();
-      updateRef();
-    },
-  };
+  return watchedChild(watch, channelFromFd(parentEnd));
 }
 
 /** Starts the server now (with `preload` imported before it forks). */
@@ -305,11 +261,7 @@ export async function stopForkserver(): Promise<void> {
   current.readiness.close();
   server = null;
   await current.watch.exited;
-  for (const [pid, child] of served) {
-    posix.close(child.pidfd);
-    child.settle({ exitCode: null, signal: 'SIGKILL' });
-    served.delete(pid);
-  }
+  settleAllKilled();
 }
 
 // A forked child of ours has copies of the control socket and the pidfds:
@@ -319,7 +271,7 @@ atFork({
   afterInChild: () => {
     if (server) posix.close(server.control);
     server = null;
-    for (const child of served.values()) posix.close(child.pidfd);
+    for (const child of served.values()) child.forget();
     served.clear();
   },
 });

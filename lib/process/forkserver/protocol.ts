@@ -4,9 +4,11 @@
  *
  * - client -> server: `fork`, with the child's end of its task channel (fd).
  * - server -> client: `forked` with the child's pid and a pidfd for it (fd),
- *   or `failed`; later `exit` when the server has reaped that child.
+ *   or `failed`; later `exit`, with its wait status, when the server has
+ *   reaped that child.
  */
 import { deserialize, serialize } from 'node:v8';
+import type { WaitStatus } from '../../posix/wait';
 import type { SerializedError } from '../taskRunner';
 
 export type Request = { type: 'fork'; id: number };
@@ -14,7 +16,7 @@ export type Request = { type: 'fork'; id: number };
 export type Reply =
   | { type: 'forked'; id: number; pid: number }
   | { type: 'failed'; id: number; error: SerializedError }
-  | { type: 'exit'; pid: number; exitCode: number | null; signal: string | null };
+  | { type: 'exit'; pid: number; status: WaitStatus };
 
 export const MAX_MESSAGE = 64 * 1024;
 

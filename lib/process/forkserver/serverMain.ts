@@ -66,7 +66,7 @@ function forkChild(request: Request, fds: number[]): void {
   children.set(pid, child);
   void child.exited.then((status) => {
     children.delete(pid);
-    reply({ type: 'exit', pid, exitCode: status.exitCode, signal: status.signal });
+    reply({ type: 'exit', pid, status });
   });
 }
 

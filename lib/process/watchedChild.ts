@@ -1,0 +1,23 @@
+/**
+ * A {@link StartedChild} made of a task channel and the {@link ExitWatch} on
+ * the child (a fork() child offers the same calls).
+ */
+import type { ExitWatch } from '../exitWatch/watch';
+import type { Channel } from './channel';
+import { setRefs } from './refs';
+import type { StartedChild } from './startedChild';
+
+export function watchedChild(
+  watch: Pick<ExitWatch, 'pid' | 'exited' | 'kill' | 'ref' | 'unref'>,
+  channel: Channel,
+): StartedChild {
+  return {
+    pid: watch.pid,
+    channel,
+    exited: watch.exited.then((s) => ({ exitCode: s.exitCode, signal: s.signal })),
+    kill: (signal) => watch.kill(signal),
+    setRef: (on) => {
+      setRefs(on, watch, channel);
+    },
+  };
+}
