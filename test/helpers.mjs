@@ -132,3 +132,16 @@ export function statFields(text) {
 export function maskHas(hex, n) {
   return ((BigInt(`0x${hex}`) >> BigInt(n - 1)) & 1n) === 1n;
 }
+
+/**
+ * Blocks until `pid` sleeps in the kernel (its wchan names a sleep), at most
+ * 10 s: a program such as sleep(1) opens files (locale data) while it starts,
+ * so its fd table is only its own once it sleeps.
+ */
+export function waitUntilAsleep(pid) {
+  const deadline = Date.now() + 10_000;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  while (!/sleep/.test(readFileSync(`/proc/${pid}/wchan`, 'utf8')) && Date.now() < deadline) {
+    Atomics.wait(pause, 0, 0, 5);
+  }
+}

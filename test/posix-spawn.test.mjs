@@ -13,6 +13,7 @@ import {
   tempDir,
   openFds,
   children,
+  waitUntilAsleep,
 } from './helpers.mjs';
 
 const { constants } = posix;
@@ -73,11 +74,7 @@ function childFds(options) {
   const pid = posix.posixSpawn('/bin/sleep', ['sleep', '30'], options);
   try {
     assert.match(readFileSync(`/proc/${pid}/stat`, 'utf8'), /\(sleep\)/);
-    // sleep opens files while it starts (locale data): read its fds once it sleeps.
-    const deadline = Date.now() + 10_000;
-    while (!/sleep/.test(readFileSync(`/proc/${pid}/wchan`, 'utf8')) && Date.now() < deadline) {
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
-    }
+    waitUntilAsleep(pid);
     return new Set(readdirSync(`/proc/${pid}/fd`).map(Number));
   } finally {
     posix.kill(pid, 'SIGKILL');

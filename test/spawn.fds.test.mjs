@@ -7,7 +7,7 @@ import { openSync, closeSync, readdirSync, readFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { spawn, posix } from 'forkexec';
-import { runNode, tempDir, openFds } from './helpers.mjs';
+import { runNode, tempDir, openFds, waitUntilAsleep } from './helpers.mjs';
 
 const METHODS = ['posix_spawn', 'vfork', 'fork'];
 
@@ -102,6 +102,7 @@ test('a child inherits exactly fds 0-2 and the fds it was given: no secret file,
     const child = spawn('sleep', ['30'], { method, stdio: 'ignore', fds: { 5: given } });
     // spawn() returns once the child has exec'd (its error pipe closed on exec).
     assert.equal(readFileSync(`/proc/${child.pid}/comm`, 'utf8').trim(), 'sleep', method);
+    waitUntilAsleep(child.pid);
     const fds = readdirSync(`/proc/${child.pid}/fd`)
       .map(Number)
       .sort((a, b) => a - b);
