@@ -12,7 +12,8 @@ import type { ExitWatch } from '../exitWatcher';
 import type { WaitStatus } from '../posix/wait';
 import { signalName } from '../signals';
 import type { SystemError } from '../errors';
-import { cwdError, type Prepared } from './prepare';
+import { cwdError } from './prepare';
+import type { Prepared } from './types';
 import type { Launched, LaunchFailure } from './launched';
 import { checkWin32Signal, cpMethod, cpOptions, cpStartError } from './win32Plan';
 
