@@ -13,7 +13,7 @@ import { binding, hasNative } from '../native';
 import { watchExit } from '../exitWatcher';
 import * as posix from '../posix';
 import { EVERY_SIGNAL, signalName } from '../signals';
-import { Channel, channelFromFd } from './channel';
+import { Channel, channelFromFd } from '../channel/framedChannel';
 import { setRefs } from './refs';
 import type { ChildOptions, StartedChild } from './startedChild';
 

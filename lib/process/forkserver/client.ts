@@ -16,10 +16,10 @@ import { binding, type NativeReadinessWatcher } from '../../native';
 import * as posix from '../../posix';
 import { OwnedFd } from '../../ownedFd';
 import { EVERY_SIGNAL } from '../../signals';
-import { channelFromFd } from '../channel';
+import { channelFromFd } from '../../channel/framedChannel';
 import { childExecArgv } from '../spawnStart';
 import type { ChildExit, StartedChild } from '../startedChild';
-import { childError } from '../taskClient';
+import { childError } from '../../channel/resultCodec';
 import { MAX_MESSAGE, decodeReply, encode, type Reply } from './protocol';
 
 const SERVER_MAIN = join(__dirname, 'serverMain.js');

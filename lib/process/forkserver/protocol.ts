@@ -7,13 +7,13 @@
  *   or `failed`; later `exit` when the server has reaped that child.
  */
 import { deserialize, serialize } from 'node:v8';
-import type { SerializedError } from '../taskRunner';
+import type { EncodedError } from '../../channel/resultCodec';
 
 export type Request = { type: 'fork'; id: number };
 
 export type Reply =
   | { type: 'forked'; id: number; pid: number }
-  | { type: 'failed'; id: number; error: SerializedError }
+  | { type: 'failed'; id: number; error: EncodedError }
   | { type: 'exit'; pid: number; exitCode: number | null; signal: string | null };
 
 export const MAX_MESSAGE = 64 * 1024;
