@@ -139,6 +139,12 @@ test('the fork(fn) result pipe: foreign bytes, a frame cut short, a large frame'
   assert.equal(garbage.code, 'ERR_FORKEXEC_CHANNEL_GARBAGE');
   assert.match(garbage.message, /Error: oops/);
 
+  const badPayload = await readFromWriter(
+    `require('fs').writeSync(3, Buffer.concat([Buffer.from('FXC1'), Buffer.from([4, 0, 0, 0]), Buffer.from('junk')]))`,
+  );
+  assert.equal(badPayload?.code, 'ERR_FORKEXEC_CHANNEL_GARBAGE', 'a frame v8 cannot read');
+  assert.match(badPayload.message, /v8\.deserialize/);
+
   const { encodeFrame } = await import(join(root, 'dist', 'channel', 'framedChannel.js'));
   const frame = encodeFrame({ ok: true, value: 'x'.repeat(100) });
   const cut = await readFromWriter(
