@@ -30,11 +30,6 @@ export function validateBoolean(value: unknown, name: string): boolean {
   return value;
 }
 
-export function validateFunction(value: unknown, name: string): (...args: never[]) => unknown {
-  if (typeof value !== 'function') throw invalidArgType(name, 'of type function', value);
-  return value as (...args: never[]) => unknown;
-}
-
 /** A plain options object, or undefined (read as `{}`). */
 export function validateOptions<T extends object>(value: unknown, name: string): Partial<T> {
   if (value === undefined || value === null) return {};

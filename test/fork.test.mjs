@@ -89,7 +89,7 @@ test("function shape: a throwing fn rejects with the child's stack, the child pr
     try { await child; } catch (e) { error = e; }
     const status = await child.exited;
     const async = await fork(async () => { await null; throw Object.assign(new Error('async-marker'), { code: 'E_CHILD' }); }).then(() => null, (e) => e);
-    report({ name: error?.name, message: error?.message, stack: error?.stack, pid: error?.pid, childPid: child.pid, exitCode: status.exitCode, asyncCode: async?.code, asyncMessage: async?.message });
+    report({ name: error?.name, message: error?.message, stack: error?.stack, childPid: error?.childPid, pid: child.pid, exitCode: status.exitCode, asyncCode: async?.code, asyncMessage: async?.message });
   `);
   assert.equal(result.name, 'RangeError');
   assert.equal(result.message, 'child-throw-marker');

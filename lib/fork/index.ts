@@ -35,14 +35,9 @@ import {
   startChild,
   type InheritedCleanup,
 } from './childLifecycle';
-import {
-  ResultReader,
-  childError,
-  errorMessage,
-  sendResult,
-  unserializableError,
-  type ResultMessage,
-} from './resultChannel';
+import type { Channel } from '../channel/framedChannel';
+import { childError, failed, type ChildOutcome } from '../channel/resultCodec';
+import { readResult, sendResult, type ReadResult } from './resultChannel';
 
 const WIN32_HINT =
   'A process cannot be copied there: use the spawn start method, which starts a fresh process ' +
@@ -199,75 +194,11 @@ function runInChild(
   fn: () => unknown,
   fd: number,
 ): never {
-  const report = (outcome: ResultMessage): void => {
-    let code = 0;
-    if (outcome.kind === 'error') {
-      printError(outcome.stack ?? `${outcome.name}: ${outcome.message}`);
-      code = 1;
-    }
-    if (!sendResult(fd, outcome)) {
-      printError('fork(fn): the value returned by fn cannot be sent with v8.serialize');
-      code = 1;
-    }
-    try {
-      native.close(fd);
-    } catch {
-      // already closed: nothing more to tell the parent anyway
-    }
-    process.exitCode = code;
-    // What process.exit() does, minus its detour through Node's main-module
-    // machinery, which a child would compile from scratch: the 'exit'
-    // listeners, then (childLifecycle's emit) flush and _exit.
-    const exiting = process as unknown as { _exiting?: boolean };
-    if (exiting._exiting !== true) {
-      exiting._exiting = true;
-      process.emit('exit', code);
-    }
-    process.exit(code);
-  };
   let finished = false;
-  const finish = (outcome: ResultMessage): void => {
+  const finish = (outcome: ChildOutcome): void => {
     if (finished) return;
     finished = true;
-    report(outcome);
-  };
-  const start = (): void => {
-    // The loop ran out of work with fn still pending: say so rather than
-    // leave with Node's code for an unsettled top-level await.
-    const self = native.getpid();
-    process.on('exit', () => {
-      // A child that fn forks has this listener too, and nothing to report.
-      // process.exit() in fn leaves with its code and no value.
-      if (native.getpid() !== self || !childDrained()) return;
-      finish(
-        errorMessage(
-          new Error('fn returned a promise that never settled: the child ran out of work'),
-        ),
-      );
-    });
-    // An uncaught exception or unhandled rejection in fn's work is fn's failure.
-    onChildFatal((error) => {
-      finish(errorMessage(error));
-    });
-    let returned: unknown;
-    try {
-      returned = fn();
-    } catch (error) {
-      finish(errorMessage(error));
-      return;
-    }
-    if (isThenable(returned)) {
-      returned.then(
-        (value) => {
-          finish({ kind: 'value', value });
-        },
-        (error: unknown) => {
-          finish(errorMessage(error));
-        },
-      );
-    } else {
-      finish({ kind: 'value', value: returned });
-    }
+    reportAndLeave(native, fd, outcome);
   };
   ownResultFd = fd;
   silenceParentCallbacks();
@@ -276,10 +207,78 @@ function runInChild(
   // fn starts from a clean stack on the child's loop, once the caller's
   // frames are gone.
   setImmediate(() => {
-    context.storage.run(context.token, start);
+    context.storage.run(context.token, () => {
+      runFn(native, fn, finish);
+    });
   });
   leaveCallerStack(native, node);
   return spinUntilTornDown();
+}
+
+/** Runs fn and hands finish its outcome: the value, what it threw, or why it never settled. */
+function runFn(native: NativeBinding, fn: () => unknown, finish: (o: ChildOutcome) => void): void {
+  // The loop ran out of work with fn still pending: say so rather than
+  // leave with Node's code for an unsettled top-level await.
+  const self = native.getpid();
+  process.on('exit', () => {
+    // A child that fn forks has this listener too, and nothing to report.
+    // process.exit() in fn leaves with its code and no value.
+    if (native.getpid() !== self || !childDrained()) return;
+    finish(
+      failed(new Error('fn returned a promise that never settled: the child ran out of work')),
+    );
+  });
+  // An uncaught exception or unhandled rejection in fn's work is fn's failure.
+  onChildFatal((error) => {
+    finish(failed(error));
+  });
+  let returned: unknown;
+  try {
+    returned = fn();
+  } catch (error) {
+    finish(failed(error));
+    return;
+  }
+  if (!isThenable(returned)) {
+    finish({ ok: true, value: returned });
+    return;
+  }
+  returned.then(
+    (value) => {
+      finish({ ok: true, value });
+    },
+    (error: unknown) => {
+      finish(failed(error));
+    },
+  );
+}
+
+/** Prints a failure to the child's stderr, sends the outcome, and leaves: 0, or 1 on failure. */
+function reportAndLeave(native: NativeBinding, fd: number, outcome: ChildOutcome): void {
+  let code = 0;
+  if (!outcome.ok) {
+    printError(outcome.error.stack ?? `${outcome.error.name}: ${outcome.error.message}`);
+    code = 1;
+  }
+  if (!sendResult(fd, outcome, native.getpid())) {
+    printError('fork(fn): the value returned by fn cannot be sent with v8.serialize');
+    code = 1;
+  }
+  try {
+    native.close(fd);
+  } catch {
+    // already closed: nothing more to tell the parent anyway
+  }
+  process.exitCode = code;
+  // What process.exit() does, minus its detour through Node's main-module
+  // machinery, which a child would compile from scratch: the 'exit'
+  // listeners, then (childLifecycle's emit) flush and _exit.
+  const exiting = process as unknown as { _exiting?: boolean };
+  if (exiting._exiting !== true) {
+    exiting._exiting = true;
+    process.emit('exit', code);
+  }
+  process.exit(code);
 }
 
 interface PendingCallback {
@@ -377,7 +376,7 @@ class Child<T> implements ForkedChild<T> {
   readonly pid: number;
   readonly exited: Promise<WaitStatus>;
   private readonly watch: ExitWatch;
-  private readonly reader: ResultReader;
+  private readonly channel: Channel;
   private readonly result: Promise<ForkResult<T>>;
   private abandoned = false;
 
@@ -385,11 +384,12 @@ class Child<T> implements ForkedChild<T> {
     this.pid = pid;
     this.watch = watchExit(pid);
     this.exited = fromNodeCallback(this.watch.exited, () => this.abandoned);
-    this.reader = new ResultReader(readFd);
+    const { channel, result } = readResult(readFd);
+    this.channel = channel;
     const forget = () => running.delete(this);
     this.exited.then(forget, forget);
-    this.result = Promise.all([this.reader.message, this.exited]).then(([message, status]) =>
-      settle<T>(pid, message, status),
+    this.result = Promise.all([result, this.exited]).then(([read, status]) =>
+      settle<T>(pid, read, status),
     );
     // Nobody has to await a child: it is reaped anyway, and a rejection
     // nobody asked for is not an unhandled one.
@@ -413,30 +413,30 @@ class Child<T> implements ForkedChild<T> {
 
   ref(): void {
     this.watch.ref();
-    this.reader.ref();
+    this.channel.ref();
   }
 
   unref(): void {
     this.watch.unref();
-    this.reader.unref();
+    this.channel.unref();
   }
 
   /** In a child of this process: let go of the copies of this child's watch and pipe. */
   abandon(): void {
     this.abandoned = true;
     this.watch.unref();
-    this.reader.abandon();
+    this.channel.abandon();
   }
 }
 
-function settle<T>(pid: number, message: ResultMessage | null, status: WaitStatus): ForkResult<T> {
-  if (message?.kind === 'error') throw childError(message, pid);
-  if (message?.kind === 'unserializable') throw unserializableError(message.message, pid);
+function settle<T>(pid: number, read: ReadResult, status: WaitStatus): ForkResult<T> {
+  if (read instanceof Error) throw read;
+  if (read?.ok === false) throw childError(read.error, pid);
   return {
     pid,
     exitCode: status.exitCode,
     signal: status.signal,
-    value: message?.kind === 'value' ? (message.value as T) : undefined,
+    value: read?.ok === true ? (read.value as T) : undefined,
   };
 }
 

@@ -60,11 +60,6 @@ process.on('worker', (worker: Worker) => {
   worker.once('exit', () => liveWorkers.delete(worker));
 });
 
-/** Worker threads of this thread that have not exited. */
-export function liveWorkerCount(): number {
-  return liveWorkers.size;
-}
-
 /** Throws `ERR_FORK_UNSAFE` when a fork of this process could hang or crash in the child. */
 export function assertForkSafe(): void {
   const error = forkUnsafeReason();

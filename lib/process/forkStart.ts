@@ -6,7 +6,7 @@
 import { fork } from '../fork';
 import { binding } from '../native';
 import * as posix from '../posix';
-import { channelFromFd } from './channel';
+import { channelFromFd } from '../channel/framedChannel';
 import type { StartedChild } from './startedChild';
 import { serveTasks } from './taskRunner';
 import { watchedChild } from './watchedChild';

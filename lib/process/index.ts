@@ -1,6 +1,7 @@
 /** Process and Pool with the start methods fork, forkserver and spawn. */
 export { Process, type ProcessOptions } from './process';
 export { Pool, type PoolOptions } from './pool';
-export { getStartMethods, type StartMethod } from './startMethod';
+export { getStartMethods } from './startMethod';
+export type { StartMethod } from './startMethodTypes';
 export type { Target, ModuleTarget } from './target';
 export { forkserver, type ForkserverOptions } from './forkserver';

@@ -9,16 +9,16 @@
 import { availableParallelism } from 'node:os';
 import { forkexecError, invalidArgType } from '../errors';
 import { validateInteger, validateOptions } from '../validate';
-import {
-  defaultStartMethod,
-  startMethodImpl,
-  type StartMethod,
-  type StartMethodImpl,
-} from './startMethod';
+import { childError } from '../channel/resultCodec';
+import { diedError } from './childDiedError';
+import { defaultStartMethod, startMethodImpl } from './startMethod';
+import type { StartMethod, StartMethodImpl } from './startMethodTypes';
 import type { StartedChild } from './startedChild';
-import { childError, checkSerializable, diedError, targetSpec } from './taskClient';
+import { checkSerializable, targetSpec } from './taskInput';
 import { registeredFunctionCount, validateTarget, type Target, type TargetSpec } from './target';
 import type { ResultMessage, TaskMessage } from './taskRunner';
+
+const SIGKILL = 9;
 
 /** Options of {@link Pool}. */
 export interface PoolOptions {
@@ -124,7 +124,7 @@ export class Pool {
     const exits = [...this.workers].map((w) => {
       w.retiring = true;
       w.child.setRef(true);
-      w.child.kill(9);
+      w.child.kill(SIGKILL);
       return Promise.all([w.child.exited, w.child.channel.whenClosed]);
     });
     await Promise.all(exits);
@@ -178,6 +178,9 @@ export class Pool {
     child.channel.on('message', (message: ResultMessage) => {
       this.settle(worker, message);
     });
+    child.channel.once('close', () => {
+      this.channelLost(worker);
+    });
     void child.exited.then((exit) => {
       this.workers.delete(worker);
       const task = worker.task;
@@ -208,6 +211,17 @@ export class Pool {
     if (message.ok) task.resolve(message.value);
     else task.reject(childError(message.error, worker.child.pid));
     this.dispatch();
+  }
+
+  /** A worker that wrote foreign bytes on its channel: its task fails with that, and it goes. */
+  private channelLost(worker: Worker): void {
+    const failure = worker.child.channel.failure;
+    if (!failure) return;
+    const task = worker.task;
+    worker.task = null;
+    task?.reject(failure);
+    worker.retiring = true;
+    worker.child.kill(SIGKILL);
   }
 
   private retire(worker: Worker): Promise<unknown> {

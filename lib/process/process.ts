@@ -5,11 +5,16 @@
 import { invalidArgType, forkexecError } from '../errors';
 import { signalNumber, type Signal } from '../signals';
 import { validateOptions } from '../validate';
-import { defaultStartMethod, startMethodImpl, type StartMethod } from './startMethod';
+import { childError } from '../channel/resultCodec';
+import { diedError } from './childDiedError';
+import { defaultStartMethod, startMethodImpl } from './startMethod';
+import type { StartMethod } from './startMethodTypes';
 import type { ChildExit, StartedChild } from './startedChild';
-import { childError, checkSerializable, diedError, targetSpec } from './taskClient';
+import { checkSerializable, targetSpec } from './taskInput';
 import { validateTarget, type Target } from './target';
 import type { ResultMessage, TaskMessage } from './taskRunner';
+
+const SIGKILL = 9;
 
 /** Options of {@link Process}. */
 export interface ProcessOptions {
@@ -109,9 +114,12 @@ export class Process<T = unknown> {
         resolve(null);
       });
     });
+    // A child that wrote foreign bytes on its channel cannot answer any more.
+    if (child.channel.failure) child.kill(SIGKILL);
     child.channel.close();
     this.exit = await child.exited;
     await child.channel.whenClosed;
+    if (child.channel.failure) throw child.channel.failure;
     if (result === null) throw diedError(child.pid, this.exit);
     if (!result.ok) throw childError(result.error, child.pid);
     return result.value as T;

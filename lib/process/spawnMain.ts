@@ -3,7 +3,7 @@
  * the channel to its parent. Module-level code of each target runs again
  * here, as in Python's spawn start method.
  */
-import { channelFromFd } from './channel';
+import { channelFromFd } from '../channel/framedChannel';
 import { serveTasks } from './taskRunner';
 
 const CHANNEL_FD = 3;

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { watchChildProcess } from '../exitWatch/childProcess';
 import { hasNative } from '../native';
-import { Channel, channelFromFd } from './channel';
+import { Channel, channelFromFd } from '../channel/framedChannel';
 import { HELPER_CHANNEL_FD, childExecArgv, spawnNodeHelper } from './spawnNodeHelper';
 import type { ChildOptions, StartedChild } from './startedChild';
 import { watchedChild } from './watchedChild';

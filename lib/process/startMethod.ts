@@ -11,16 +11,7 @@ import { hasNative } from '../native';
 import { forkStart } from './forkStart';
 import { forkserverStart } from './forkserver/client';
 import { spawnStart } from './spawnStart';
-import type { ChildOptions, StartedChild } from './startedChild';
-
-export type StartMethod = 'fork' | 'forkserver' | 'spawn';
-
-export interface StartMethodImpl {
-  name: StartMethod;
-  /** Whether its children can run a function target (they are copies of this process). */
-  carriesFunctions: boolean;
-  start(options: ChildOptions): StartedChild;
-}
+import type { StartMethod, StartMethodImpl } from './startMethodTypes';
 
 const implementations = new Map<StartMethod, StartMethodImpl>([
   ['fork', { name: 'fork', carriesFunctions: true, start: forkStart }],

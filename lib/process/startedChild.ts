@@ -1,5 +1,5 @@
 /** A child started by some start method, as Process and Pool see it. */
-import type { Channel } from './channel';
+import type { Channel } from '../channel/framedChannel';
 
 /** How a child ended. */
 export interface ChildExit {

@@ -3,7 +3,9 @@
  * each target with its arguments, send back the value or the error.
  */
 import { pathToFileURL } from 'node:url';
-import type { Channel } from './channel';
+import type { Channel } from '../channel/framedChannel';
+import { failed, outcomeFrame, type ChildOutcome } from '../channel/resultCodec';
+import { forkexecError } from '../errors';
 import { registeredFunction, type TargetSpec } from './target';
 
 /** parent -> child */
@@ -14,30 +16,16 @@ export interface TaskMessage {
   args: unknown[];
 }
 
-/** An error as it crosses the boundary. */
-export interface SerializedError {
-  name: string;
-  message: string;
-  stack?: string;
-  code?: string;
-}
-
-/** child -> parent */
-export type ResultMessage =
-  | { type: 'result'; id: number; ok: true; value: unknown }
-  | { type: 'result'; id: number; ok: false; error: SerializedError };
+/** child -> parent: the task's outcome. */
+export type ResultMessage = { type: 'result'; id: number } & ChildOutcome;
 
 const modules = new Map<string, Promise<Record<string, unknown>>>();
-
-function codedError(code: string, message: string): Error & { code: string } {
-  return Object.assign(new Error(message), { code });
-}
 
 async function loadTarget(spec: TargetSpec): Promise<(...args: unknown[]) => unknown> {
   if (spec.kind === 'function') {
     const fn = registeredFunction(spec.id);
     if (!fn)
-      throw codedError(
+      throw forkexecError(
         'ERR_FORKEXEC_UNKNOWN_FUNCTION',
         `function target #${spec.id} is unknown in this child`,
       );
@@ -53,7 +41,7 @@ async function loadTarget(spec: TargetSpec): Promise<(...args: unknown[]) => unk
   const cjs = namespace.default as Record<string, unknown> | undefined;
   const value = spec.export in namespace ? namespace[spec.export] : cjs?.[spec.export];
   if (typeof value !== 'function') {
-    throw codedError(
+    throw forkexecError(
       'ERR_FORKEXEC_TARGET_EXPORT',
       `Target module '${spec.path}' has no exported function '${spec.export}' (found ${typeof value})`,
     );
@@ -61,51 +49,35 @@ async function loadTarget(spec: TargetSpec): Promise<(...args: unknown[]) => unk
   return value as (...args: unknown[]) => unknown;
 }
 
-export function serializeError(error: unknown): SerializedError {
-  if (error instanceof Error) {
-    const out: SerializedError = { name: error.name, message: error.message };
-    if (error.stack !== undefined) out.stack = error.stack;
-    const code = (error as { code?: unknown }).code;
-    if (typeof code === 'string') out.code = code;
-    return out;
-  }
-  return { name: 'Error', message: `non-Error thrown: ${String(error)}` };
-}
-
-async function runTask(task: TaskMessage): Promise<ResultMessage> {
+async function runTask(task: TaskMessage): Promise<ChildOutcome> {
   try {
     const fn = await loadTarget(task.target);
-    const value = await fn(...task.args);
-    return { type: 'result', id: task.id, ok: true, value };
+    return { ok: true, value: await fn(...task.args) };
   } catch (error) {
-    return { type: 'result', id: task.id, ok: false, error: serializeError(error) };
+    return failed(error);
   }
 }
 
 /** Sends a result; a value v8.serialize cannot handle becomes an error naming the problem. */
-function reply(channel: Channel, result: ResultMessage): void {
-  try {
-    channel.send(result);
-  } catch (error) {
-    channel.send({
-      type: 'result',
-      id: result.id,
-      ok: false,
-      error: {
-        name: 'Error',
-        code: 'ERR_FORKEXEC_UNSERIALIZABLE',
-        message: `The child's result could not be serialized: ${error instanceof Error ? error.message : String(error)}`,
-      },
-    } satisfies ResultMessage);
-  }
+function reply(channel: Channel, id: number, outcome: ChildOutcome): void {
+  const { frame } = outcomeFrame(
+    outcome,
+    (checked): ResultMessage => ({ type: 'result', id, ...checked }),
+    (reason) =>
+      forkexecError(
+        'ERR_FORKEXEC_UNSERIALIZABLE',
+        `The child's result could not be serialized: ${reason}`,
+      ),
+  );
+  channel.sendFrame(frame);
 }
 
 /** Serves tasks until the parent closes the channel. Resolves then. */
 export function serveTasks(channel: Channel): Promise<void> {
   channel.on('message', (message: TaskMessage) => {
     if (message.type !== 'task') return;
-    void runTask(message).then((result) => {
-      reply(channel, result);
+    void runTask(message).then((outcome) => {
+      reply(channel, message.id, outcome);
     });
   });
   return new Promise((resolve) => channel.once('close', resolve));

@@ -3,7 +3,7 @@
  * the child (a fork() child offers the same calls).
  */
 import type { ExitWatch } from '../exitWatch/watch';
-import type { Channel } from './channel';
+import type { Channel } from '../channel/framedChannel';
 import { setRefs } from './refs';
 import type { StartedChild } from './startedChild';
 

@@ -7,7 +7,7 @@
  */
 import { binding } from '../native';
 import { systemError, type SystemError } from '../errors';
-import type { CheckedOptions } from './options';
+import type { CheckedOptions } from './types';
 
 const EBADF = 9;
 

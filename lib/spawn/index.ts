@@ -42,4 +42,5 @@ export function spawn(
 export { Subprocess } from './subprocess';
 export { spawnSync } from './spawnSync';
 export { SubprocessError, type SubprocessResult, type SpawnError } from './error';
-export type { SpawnOptions, SpawnMethod, StdioEntry, RlimitValue, StreamWithFd } from './options';
+export type { SpawnOptions, StdioEntry, RlimitValue, StreamWithFd } from './options';
+export type { SpawnMethod } from './types';

@@ -6,7 +6,8 @@ import { Socket } from 'node:net';
 import { binding } from '../native';
 import { watchExit } from '../exitWatcher';
 import { nativeSpawnError } from './error';
-import { discardFdPlan, makeReady, type Prepared } from './prepare';
+import { discardFdPlan, makeReady } from './prepare';
+import type { Prepared } from './types';
 import type { Launched, LaunchFailure } from './launched';
 
 /** Starts the prepared plan; on failure nothing is left open and no child is left unreaped. */

@@ -8,7 +8,8 @@
  */
 import { spawn as cpSpawn } from 'node:child_process';
 import { watchChildProcess } from '../exitWatch/childProcess';
-import { cwdError, type Prepared } from './prepare';
+import { cwdError } from './prepare';
+import type { Prepared } from './types';
 import type { Launched, LaunchFailure } from './launched';
 import { cpMethod, cpOptions, cpStartError } from './win32Plan';
 

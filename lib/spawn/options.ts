@@ -26,13 +26,11 @@ import {
 import { isMainThread } from 'node:worker_threads';
 import { binding, hasNative } from '../native';
 import { checkWin32Signal } from './win32Plan';
+import type { CheckedOptions, SpawnMethod, StdioSlot } from './types';
 import { checkHandOver } from './handOver';
 
 const INT32_MAX = 2 ** 31 - 1;
 const UINT32_LIMIT = 2 ** 32 - 2; // (uid_t)-1 means "unchanged" to the kernel
-
-/** How the child is started: see README, "Start methods". */
-export type SpawnMethod = 'auto' | 'posix_spawn' | 'vfork' | 'fork';
 
 /** A stream that owns an fd (process.stdout, fs streams, net sockets). */
 export type StreamWithFd = (Readable | Writable) & { fd?: number };
@@ -130,40 +128,6 @@ const OPTION_KEYS = [
 ] as const;
 
 const METHODS: readonly SpawnMethod[] = ['auto', 'posix_spawn', 'vfork', 'fork'];
-
-/** A stdio slot after validation: a word, or a parent fd. */
-export type StdioSlot = 'pipe' | 'inherit' | 'ignore' | { fd: number };
-
-/** The options, checked, with defaults filled in. */
-export interface CheckedOptions {
-  cwd: Buffer | null;
-  cwdText: string | undefined;
-  /** null: the process environment itself (`environ`), which is process.env on the main thread. */
-  envp: Buffer[] | null;
-  envPath: Buffer | undefined;
-  argv0: Buffer | undefined;
-  stdio: StdioSlot[];
-  fds: { target: number; source: number }[];
-  /** The streams given in `stdio` and `fds`: a Subprocess's pipe among them is handed over at the start. */
-  streams: object[];
-  closeFds: boolean;
-  setsid: boolean;
-  pgid: number;
-  uid: number;
-  gid: number;
-  groups: number[] | null;
-  umask: number;
-  rlimits: number[];
-  pdeathsig: number;
-  method: SpawnMethod;
-  timeout: number;
-  signal: AbortSignal | undefined;
-  killSignal: number;
-  input: Buffer | undefined;
-  encoding: BufferEncoding | 'buffer';
-  maxBuffer: number;
-  reject: boolean;
-}
 
 function fdOfStream(value: unknown): number | undefined {
   if (value === null || typeof value !== 'object') return undefined;

@@ -7,18 +7,11 @@ import { toArgv, toPath, displayString } from '../cstrings';
 import { validateArray, validateOptions } from '../validate';
 import type { NativeSpawnPlan } from '../native';
 import type { SystemError } from '../errors';
-import { checkOptions, type CheckedOptions } from './options';
+import { checkOptions } from './options';
+import type { Prepared } from './types';
 import { checkCwd, resolveExecutable } from './resolve';
 import { discardFdPlan, makeFdPlan, type FdPlan } from './fdPlan';
 import { spawnError, type SpawnError } from './error';
-
-/** What every spawn knows before it starts. */
-export interface Prepared {
-  options: CheckedOptions;
-  fileText: string;
-  spawnargs: string[];
-  command: string;
-}
 
 /** A plan ready to start, or the reason it cannot start. */
 export type Ready =

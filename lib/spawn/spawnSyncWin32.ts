@@ -7,7 +7,8 @@ import { spawnSync as cpSpawnSync } from 'node:child_process';
 import { signalName } from '../signals';
 import type { SystemError } from '../errors';
 import type { SubprocessResult } from './error';
-import { cwdError, type Prepared } from './prepare';
+import { cwdError } from './prepare';
+import type { Prepared } from './types';
 import { cpMethod, cpOptions, cpStartError } from './win32Plan';
 
 /** Runs the prepared plan to completion; throws a system error when it could not start. */

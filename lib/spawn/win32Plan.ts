@@ -7,8 +7,7 @@
 import type { SpawnOptions as CpSpawnOptions, StdioOptions } from 'node:child_process';
 import { unsupportedPlatform, type SystemError } from '../errors';
 import { signalName } from '../signals';
-import type { CheckedOptions, StdioSlot } from './options';
-import type { Prepared } from './prepare';
+import type { CheckedOptions, Prepared, StdioSlot } from './types';
 import { spawnError, type SpawnError } from './error';
 
 /** The signals Windows has (each but 0 ends the process), by number. */

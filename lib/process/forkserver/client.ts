@@ -16,10 +16,10 @@ import { watchServedChild, type ServedExitWatch } from '../../exitWatch/served';
 import { binding, type NativeReadinessWatcher } from '../../native';
 import * as posix from '../../posix';
 import { OwnedFd } from '../../ownedFd';
-import { channelFromFd } from '../channel';
+import { channelFromFd } from '../../channel/framedChannel';
+import { childError } from '../../channel/resultCodec';
 import { childExecArgv, spawnNodeHelper } from '../spawnNodeHelper';
 import type { StartedChild } from '../startedChild';
-import { childError } from '../taskClient';
 import { watchedChild } from '../watchedChild';
 import { MAX_MESSAGE, decodeReply, encode, type Reply } from './protocol';
 

@@ -9,13 +9,13 @@
  */
 import { deserialize, serialize } from 'node:v8';
 import type { WaitStatus } from '../../posix/wait';
-import type { SerializedError } from '../taskRunner';
+import type { EncodedError } from '../../channel/resultCodec';
 
 export type Request = { type: 'fork'; id: number };
 
 export type Reply =
   | { type: 'forked'; id: number; pid: number }
-  | { type: 'failed'; id: number; error: SerializedError }
+  | { type: 'failed'; id: number; error: EncodedError }
   | { type: 'exit'; pid: number; status: WaitStatus };
 
 export const MAX_MESSAGE = 64 * 1024;

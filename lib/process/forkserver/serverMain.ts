@@ -9,8 +9,9 @@ import { pathToFileURL } from 'node:url';
 import { fork } from '../../fork';
 import { binding } from '../../native';
 import * as posix from '../../posix';
-import { channelFromFd } from '../channel';
-import { serializeError, serveTasks } from '../taskRunner';
+import { channelFromFd } from '../../channel/framedChannel';
+import { encodeError } from '../../channel/resultCodec';
+import { serveTasks } from '../taskRunner';
 import { MAX_MESSAGE, decodeRequest, encode, type Reply, type Request } from './protocol';
 
 const CONTROL_FD = 3;
@@ -50,7 +51,7 @@ function forkChild(request: Request, fds: number[]): void {
     });
   } catch (error) {
     posix.close(channelFd);
-    reply({ type: 'failed', id: request.id, error: serializeError(error) });
+    reply({ type: 'failed', id: request.id, error: encodeError(error) });
     return;
   }
   posix.close(channelFd);

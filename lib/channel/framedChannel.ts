@@ -1,0 +1,216 @@
+/**
+ * The one message channel between a parent and a child process, used by
+ * fork(fn) (one result over a pipe), Process and Pool (tasks and results
+ * over a socketpair or a child_process pipe).
+ *
+ * A frame is a header (4 magic bytes, then the payload's length as a
+ * little-endian uint32) and a v8.serialize'd payload. v8.serialize keeps what
+ * JSON loses (Map, Set, Date, BigInt, typed arrays, undefined, cycles). The
+ * magic makes bytes that are not ours (a child writing to the wrong fd) a
+ * clear error at once, rather than a length that waits for gigabytes.
+ */
+import { EventEmitter } from 'node:events';
+import { writeSync } from 'node:fs';
+import { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { deserialize, serialize } from 'node:v8';
+import { forkexecError } from '../errors';
+
+const MAGIC = Buffer.from('FXC1', 'latin1');
+const HEADER = MAGIC.length + 4;
+const MAX_PAYLOAD = 0xffff_ffff;
+/** How many foreign bytes an error shows. */
+const SHOWN = 32;
+
+/** One frame for `message`; throws (synchronously) when v8.serialize cannot handle it. */
+export function encodeFrame(message: unknown): Buffer {
+  const payload = serialize(message);
+  if (payload.length > MAX_PAYLOAD) {
+    throw new RangeError(`a message of ${payload.length} bytes is over the 4 GiB frame limit`);
+  }
+  const header = Buffer.allocUnsafe(HEADER);
+  MAGIC.copy(header);
+  header.writeUInt32LE(payload.length, MAGIC.length);
+  return Buffer.concat([header, payload]);
+}
+
+/**
+ * Writes a whole frame to a blocking fd, synchronously: for a child that
+ * leaves right after. A parent that stopped listening (EPIPE) is not an error
+ * here; the child still leaves.
+ */
+export function writeFrameSync(fd: number, frame: Buffer): void {
+  let offset = 0;
+  while (offset < frame.length) {
+    try {
+      offset += writeSync(fd, frame, offset, frame.length - offset);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EAGAIN') continue;
+      return;
+    }
+  }
+}
+
+function garbage(bytes: Buffer, why: string): Error {
+  const shown = JSON.stringify(bytes.subarray(0, SHOWN).toString('latin1'));
+  return forkexecError(
+    'ERR_FORKEXEC_CHANNEL_GARBAGE',
+    `The other process wrote something that is not a forkexec message on its channel (${why}; it starts with ${shown})`,
+  );
+}
+
+/**
+ * Cuts a byte stream into messages. Chunks are kept as they come and joined
+ * once per frame, so a large payload read in many pieces is copied once.
+ */
+export class FrameDecoder {
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+  /** Set (ERR_FORKEXEC_CHANNEL_GARBAGE) once foreign bytes came; nothing more is decoded. */
+  failure: Error | undefined;
+
+  /** The messages completed by `chunk` (those before any foreign bytes). */
+  push(chunk: Buffer): unknown[] {
+    const messages: unknown[] = [];
+    if (this.failure) return messages;
+    try {
+      this.decode(chunk, messages);
+    } catch (error) {
+      this.failure = error as Error;
+    }
+    return messages;
+  }
+
+  private decode(chunk: Buffer, messages: unknown[]): void {
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    for (;;) {
+      const head = this.peek(Math.min(HEADER, this.buffered));
+      const magicSeen = Math.min(head.length, MAGIC.length);
+      if (!head.subarray(0, magicSeen).equals(MAGIC.subarray(0, magicSeen))) {
+        throw garbage(this.peek(Math.min(SHOWN, this.buffered)), 'no frame header');
+      }
+      if (head.length < HEADER) return;
+      const length = head.readUInt32LE(MAGIC.length);
+      if (this.buffered < HEADER + length) return;
+      const bytes = this.take(HEADER + length).subarray(HEADER);
+      try {
+        messages.push(deserialize(bytes));
+      } catch (error) {
+        throw garbage(bytes, `a payload v8.deserialize refused: ${(error as Error).message}`);
+      }
+    }
+  }
+
+  private peek(length: number): Buffer {
+    if (this.chunks.length > 1 && this.chunks[0].length < length) this.join();
+    return this.chunks.length === 0 ? Buffer.alloc(0) : this.chunks[0].subarray(0, length);
+  }
+
+  private take(length: number): Buffer {
+    if (this.chunks[0].length < length) this.join();
+    const all = this.chunks[0];
+    const rest = all.subarray(length);
+    this.chunks = rest.length === 0 ? [] : [rest];
+    this.buffered -= length;
+    return all.subarray(0, length);
+  }
+
+  private join(): void {
+    this.chunks = [Buffer.concat(this.chunks, this.buffered)];
+  }
+}
+
+/**
+ * Emits 'message' (value) for each frame, and 'close' once the other side
+ * is gone. Bytes that are not frames end the channel: `failure` says why
+ * (read it on 'close'), so a confused or hostile peer never throws into the
+ * event loop.
+ */
+export class Channel extends EventEmitter {
+  private readonly decoder = new FrameDecoder();
+  private closed = false;
+  /** Settles once the underlying fd is really closed (its handle gone from the loop). */
+  readonly whenClosed: Promise<void>;
+
+  constructor(private readonly stream: Duplex) {
+    super();
+    this.whenClosed = new Promise((resolve) => {
+      stream.once('close', () => {
+        resolve();
+      });
+    });
+    stream.on('data', (chunk: Buffer) => {
+      this.receive(chunk);
+    });
+    // A peer that dies mid-write resets the connection: that is a close too.
+    stream.on('error', () => {
+      this.finish();
+    });
+    stream.on('close', () => {
+      this.finish();
+    });
+    stream.on('end', () => {
+      this.finish();
+    });
+  }
+
+  /** Sends a value; throws (synchronously) when v8.serialize cannot handle it. */
+  send(message: unknown): void {
+    this.sendFrame(encodeFrame(message));
+  }
+
+  /** Sends a frame made by {@link encodeFrame}. */
+  sendFrame(frame: Buffer): void {
+    if (!this.closed) this.stream.write(frame);
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Why the channel ended early: foreign bytes on it (ERR_FORKEXEC_CHANNEL_GARBAGE). */
+  get failure(): Error | undefined {
+    return this.decoder.failure;
+  }
+
+  /** Ends our side; the peer sees end-of-stream. */
+  close(): void {
+    this.stream.end();
+  }
+
+  /** Lets the event loop end while the channel is open. */
+  unref(): void {
+    (this.stream as Partial<Socket>).unref?.();
+  }
+
+  ref(): void {
+    (this.stream as Partial<Socket>).ref?.();
+  }
+
+  /** In a forked child of this process: let go of the copy of the fd, telling nobody. */
+  abandon(): void {
+    this.removeAllListeners();
+    this.stream.removeAllListeners();
+    this.stream.on('error', () => undefined);
+    this.stream.destroy();
+  }
+
+  private receive(chunk: Buffer): void {
+    if (this.closed) return;
+    for (const message of this.decoder.push(chunk)) this.emit('message', message);
+    if (this.decoder.failure) this.finish();
+  }
+
+  private finish(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.stream.destroy();
+    this.emit('close');
+  }
+}
+
+/** A channel over a connected stream socket or pipe fd that this process owns. */
+export function channelFromFd(fd: number, options: { writable?: boolean } = {}): Channel {
+  return new Channel(new Socket({ fd, readable: true, writable: options.writable ?? true }));
+}
