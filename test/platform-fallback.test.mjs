@@ -138,3 +138,17 @@ test('a Process that cannot start rejects join() with the system error (child_pr
     error: { code: 'ENOENT', syscall: 'spawn ' + process.execPath },
   });
 });
+
+const POOL_START_FAILS = `
+import { Pool } from 'forkexec';
+const target = { module: ${JSON.stringify(MODULE)}, export: 'add' };
+const pool = new Pool({ size: 2, cwd: '/no/such/dir' });
+const settled = await Promise.allSettled([1, 2, 3, 4].map((n) => pool.run(target, [n, 1])));
+await pool.terminate();
+console.log(JSON.stringify({ codes: settled.map((s) => s.status === 'rejected' ? s.reason.code : 'ran') }));`;
+
+test('a Pool whose workers cannot start rejects every task with the system error (child_process path)', () => {
+  assert.deepEqual(asPlatform('darwin', POOL_START_FAILS), {
+    codes: ['ENOENT', 'ENOENT', 'ENOENT', 'ENOENT'],
+  });
+});

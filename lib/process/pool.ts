@@ -125,7 +125,7 @@ export class Pool {
       w.retiring = true;
       w.child.setRef(true);
       w.child.kill(SIGKILL);
-      return Promise.all([w.child.exited, w.child.channel.whenClosed]);
+      return Promise.all([w.child.exited.catch(() => undefined), w.child.channel.whenClosed]);
     });
     await Promise.all(exits);
     this.drained?.();
@@ -181,14 +181,27 @@ export class Pool {
     child.channel.once('close', () => {
       this.channelLost(worker);
     });
-    void child.exited.then((exit) => {
-      this.workers.delete(worker);
-      const task = worker.task;
-      worker.task = null;
-      if (task) task.reject(diedError(child.pid, exit));
-      if (this.state !== 'terminated') this.dispatch();
-    });
+    child.exited.then(
+      (exit) => {
+        this.workerGone(worker, diedError(child.pid, exit));
+      },
+      (failure: unknown) => {
+        const startError = failure instanceof Error ? failure : new Error(String(failure));
+        // A worker that could not start (child_process reports it here): the
+        // queued tasks would only start more such workers, so they fail too.
+        for (const task of this.queue.splice(0)) task.reject(startError);
+        this.workerGone(worker, startError);
+      },
+    );
     return worker;
+  }
+
+  private workerGone(worker: Worker, reason: Error): void {
+    this.workers.delete(worker);
+    const task = worker.task;
+    worker.task = null;
+    if (task) task.reject(reason);
+    if (this.state !== 'terminated') this.dispatch();
   }
 
   private assign(worker: Worker, task: Task): void {
@@ -229,6 +242,9 @@ export class Pool {
     // Whoever awaits the exit needs the loop alive until it comes.
     worker.child.setRef(true);
     worker.child.channel.close();
-    return Promise.all([worker.child.exited, worker.child.channel.whenClosed]);
+    return Promise.all([
+      worker.child.exited.catch(() => undefined),
+      worker.child.channel.whenClosed,
+    ]);
   }
 }
