@@ -11,6 +11,7 @@
 #include <mutex>
 #include <unordered_set>
 
+#include "glibc_symbol_versions.h"
 #include "wait_status.h"
 
 namespace forkexec {
