@@ -9,7 +9,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { constants as osConstants } from 'node:os';
-import { binding, hasNative } from '../native';
+import { binding, isLinux } from '../native';
 import { watchExit } from '../exitWatcher';
 import * as posix from '../posix';
 import { EVERY_SIGNAL, signalName } from '../signals';
@@ -128,5 +128,5 @@ function startWin32(options: ChildOptions): StartedChild {
 }
 
 export function spawnStart(options: ChildOptions): StartedChild {
-  return hasNative ? startPosix(options) : startWin32(options);
+  return isLinux ? startPosix(options) : startWin32(options);
 }

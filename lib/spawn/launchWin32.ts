@@ -26,7 +26,7 @@ function exitStatus(pid: number, code: number | null, signal: NodeJS.Signals | n
     pid,
     exitCode: code,
     signal,
-    signalCode: signal === null ? null : (osConstants.signals[signal] ?? null),
+    signalNumber: signal === null ? null : (osConstants.signals[signal] ?? null),
     coreDumped: false,
     stopped: false,
     stopSignal: null,

@@ -24,7 +24,7 @@ import {
   validateOptions,
 } from '../validate';
 import { isMainThread } from 'node:worker_threads';
-import { binding, hasNative } from '../native';
+import { binding, isLinux } from '../native';
 import { checkWin32Signal } from './win32Plan';
 import { checkHandOver } from './handOver';
 
@@ -231,7 +231,7 @@ function checkFds(value: unknown, stdioCount: number): { target: number; source:
   const out: { target: number; source: number }[] = [];
   // No fd of the child can be at or above its RLIMIT_NOFILE (the parent's,
   // until the child path's setrlimit, which comes after the fds).
-  const limit = hasNative ? binding('spawn').fdLimit() : Infinity;
+  const limit = isLinux ? binding('spawn').fdLimit() : Infinity;
   for (const key of Object.keys(value)) {
     const target = Number(key);
     if (!/^\d+$/.test(key) || target > INT32_MAX) {
@@ -410,7 +410,7 @@ function checkPdeathsig(value: unknown): number {
 export function checkOptions(options: unknown): CheckedOptions {
   const opts = validateOptions<SpawnOptions>(options, 'options');
   rejectUnknownKeys(opts, OPTION_KEYS, 'options');
-  if (!hasNative) refuseWithoutAddon(opts);
+  if (!isLinux) refuseWithoutAddon(opts);
   const input = checkInput(own(opts, 'input'));
   const stdio = checkStdio(own(opts, 'stdio'), input !== undefined);
   const env = own(opts, 'env');

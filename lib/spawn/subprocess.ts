@@ -22,7 +22,7 @@
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
-import { hasNative } from '../native';
+import { isLinux } from '../native';
 import type { ExitWatch } from '../exitWatcher';
 import { signalNumber, type Signal } from '../signals';
 import type { WaitStatus } from '../posix/wait';
@@ -103,7 +103,7 @@ export class Subprocess<T extends string | Buffer = string | Buffer>
       this.#fail(abortError(options.signal), exitedReject);
       return;
     }
-    const launched = hasNative ? launchPosix(prepared) : launchWin32(prepared);
+    const launched = isLinux ? launchPosix(prepared) : launchWin32(prepared);
     if ('error' in launched) {
       this.#fail(launched.error, exitedReject);
       return;

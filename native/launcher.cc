@@ -1,4 +1,4 @@
-#include "spawn_plan.h"
+#include "launcher.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -198,8 +198,7 @@ void SpawnPlan::CloseParentCopies() {
 bool SpawnPlan::PosixSpawnCanExpress() const {
   // Before glibc 2.29 posix_spawn cannot change directory.
   return !plan_.set_uid && !plan_.set_gid && !plan_.set_groups && !plan_.set_umask &&
-         plan_.rlimit_count == 0 && plan_.pdeathsig == 0 && !(plan_.setsid && plan_.pgid >= 0) &&
-         (!has_cwd_ || HaveAddChdir());
+         plan_.rlimit_count == 0 && plan_.pdeathsig == 0 && (!has_cwd_ || HaveAddChdir());
 }
 
 bool SpawnPlan::Launch(Launched* out, LaunchError* error) {
