@@ -249,13 +249,30 @@ bool SpawnPlan::Launch(Launched* out, LaunchError* error) {
 // of a target are moved above every target (close-on-exec copies, closed
 // again after the call), and O_NONBLOCK is cleared on the sources of 0-2
 // (the flag lives on the open file description, shared by both sides, so
-// this is exactly what the child path's fcntl does).
+// this is exactly what the child path's fcntl does). The steps, in order:
+// the fds into place, the other fds closed, the directory, the attributes
+// (signals, session, group), then the call.
 bool SpawnPlan::LaunchPosixSpawn(Launched* out, LaunchError* error) {
-  int max_target = fds_.empty() ? -1 : fds_.back().target_fd;
   std::vector<int> moved;
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  int err = 0;
+  int err = AddFdActions(&actions, &moved, &error->syscall);
+  if (err == 0 && plan_.close_fds) err = AddCloseActions(&actions, &error->syscall);
+  if (err == 0 && has_cwd_) {
+    err = AddChdir(&actions, cwd_.c_str());
+    if (err != 0) error->syscall = "posix_spawn_file_actions";
+  }
+  if (err == 0) err = SpawnWithActions(&actions, out, &error->syscall);
+  posix_spawn_file_actions_destroy(&actions);
+  for (int fd : moved) close(fd);
+  error->err = err;
+  return err == 0;
+}
+
+// A dup2 (or an open of /dev/null) per fd of the plan.
+int SpawnPlan::AddFdActions(posix_spawn_file_actions_t* actions, std::vector<int>* moved,
+                            const char** syscall) {
+  int max_target = fds_.empty() ? -1 : fds_.back().target_fd;
   for (const ChildFd& f : fds_) {
     int source = f.source_fd;
     bool in_the_way = false;
@@ -264,86 +281,83 @@ bool SpawnPlan::LaunchPosixSpawn(Launched* out, LaunchError* error) {
     if (source >= 0 && source != f.target_fd && in_the_way) {
       source = MoveOutOfTheWay(&plan_, source, max_target);
       if (source < 0) {
-        err = errno;
-        error->syscall = "fcntl";
-        break;
+        *syscall = "fcntl";
+        return errno;
       }
-      moved.push_back(source);
+      moved->push_back(source);
     }
     if (source >= 0 && f.target_fd <= 2) {
       int flags = fcntl(source, F_GETFL);
       if (flags >= 0 && (flags & O_NONBLOCK)) fcntl(source, F_SETFL, flags & ~O_NONBLOCK);
     }
-    err = source == CHILD_FD_DEVNULL
-              ? posix_spawn_file_actions_addopen(&actions, f.target_fd, "/dev/null", O_RDWR, 0)
-              : posix_spawn_file_actions_adddup2(&actions, source, f.target_fd);
+    int err = source == CHILD_FD_DEVNULL
+                  ? posix_spawn_file_actions_addopen(actions, f.target_fd, "/dev/null", O_RDWR, 0)
+                  : posix_spawn_file_actions_adddup2(actions, source, f.target_fd);
     if (err != 0) {
-      error->syscall = "posix_spawn_file_actions";
-      break;
+      *syscall = "posix_spawn_file_actions";
+      return err;
     }
   }
-  if (err == 0 && plan_.close_fds) {
-    // Gaps between targets: only the fds open here can be open in the child
-    // (the ones glibc opens for /dev/null it closes itself).
-    for (int fd = 0; fd < max_target && err == 0; fd++) {
-      bool target = false;
-      for (const ChildFd& f : fds_) target = target || f.target_fd == fd;
-      if (!target && fcntl(fd, F_GETFD) >= 0) err = posix_spawn_file_actions_addclose(&actions, fd);
-    }
-    // glibc refuses a closefrom at the fd limit, where nothing can be open anyway.
-    rlimit limit{};
-    bool room_above = getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY ||
-                      static_cast<rlim_t>(max_target) + 1 < limit.rlim_cur;
-    if (err == 0 && room_above) {
-      err = AddClosefrom(&actions, max_target + 1);
-    }
-    if (err != 0) error->syscall = "posix_spawn_file_actions";
-  }
-  if (err == 0 && has_cwd_) {
-    err = AddChdir(&actions, cwd_.c_str());
-    if (err != 0) error->syscall = "posix_spawn_file_actions";
-  }
+  return 0;
+}
 
+// A close for every fd open here in the gaps between targets (only those can
+// be open in the child; the ones glibc opens for /dev/null it closes
+// itself), then a closefrom above the highest target.
+int SpawnPlan::AddCloseActions(posix_spawn_file_actions_t* actions, const char** syscall) {
+  int max_target = fds_.empty() ? -1 : fds_.back().target_fd;
+  int err = 0;
+  for (int fd = 0; fd < max_target && err == 0; fd++) {
+    bool target = false;
+    for (const ChildFd& f : fds_) target = target || f.target_fd == fd;
+    if (!target && fcntl(fd, F_GETFD) >= 0) err = posix_spawn_file_actions_addclose(actions, fd);
+  }
+  // glibc refuses a closefrom at the fd limit, where nothing can be open anyway.
+  rlimit limit{};
+  bool room_above = getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY ||
+                    static_cast<rlim_t>(max_target) + 1 < limit.rlim_cur;
+  if (err == 0 && room_above) err = AddClosefrom(actions, max_target + 1);
+  if (err != 0) *syscall = "posix_spawn_file_actions";
+  return err;
+}
+
+// The attributes, then posix_spawn itself.
+int SpawnPlan::SpawnWithActions(const posix_spawn_file_actions_t* actions, Launched* out,
+                                const char** syscall) {
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
-  if (err == 0) {
-    // Every disposition back to default and an empty mask, as the child path
-    // does. sigfillset leaves out glibc's signals 32 and 33, which its
-    // posix_spawn then leaves ignored; every bit set by hand covers them.
-    sigset_t all, none;
-    memset(&all, 0xff, sizeof all);
-    sigemptyset(&none);
-    short flags = POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK;
-    posix_spawnattr_setsigdefault(&attr, &all);
-    posix_spawnattr_setsigmask(&attr, &none);
-    if (plan_.setsid) flags |= POSIX_SPAWN_SETSID;
-    if (plan_.pgid >= 0) {
-      flags |= POSIX_SPAWN_SETPGROUP;
-      posix_spawnattr_setpgroup(&attr, plan_.pgid);
-    }
-    posix_spawnattr_setflags(&attr, flags);
-
-    pid_t pid = -1;
-    err = posix_spawn(&pid, path_.c_str(), &actions, &attr, argv_.data(), plan_.envp);
-    if (err == 0) {
-      out->pid = pid;
-      out->pidfd = OpenPidfd(pid);
-    } else {
-      // posix_spawn reports the errno but not the step. A cwd we can no
-      // longer enter is chdir; an errno that of all its steps only execve
-      // gives is execve; anything else (a dup2, a setpgid) is not guessed at:
-      // Launch runs an automatic choice again through the child path, which
-      // names the step.
-      error->syscall = has_cwd_ && access(cwd_.c_str(), X_OK) != 0 ? "chdir"
-                       : OnlyExecveFailsWith(err)                  ? "execve"
-                                                                   : "posix_spawn";
-    }
+  // Every disposition back to default and an empty mask, as the child path
+  // does. sigfillset leaves out glibc's signals 32 and 33, which its
+  // posix_spawn then leaves ignored; every bit set by hand covers them.
+  sigset_t all, none;
+  memset(&all, 0xff, sizeof all);
+  sigemptyset(&none);
+  short flags = POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK;
+  posix_spawnattr_setsigdefault(&attr, &all);
+  posix_spawnattr_setsigmask(&attr, &none);
+  if (plan_.setsid) flags |= POSIX_SPAWN_SETSID;
+  if (plan_.pgid >= 0) {
+    flags |= POSIX_SPAWN_SETPGROUP;
+    posix_spawnattr_setpgroup(&attr, plan_.pgid);
   }
+  posix_spawnattr_setflags(&attr, flags);
+
+  pid_t pid = -1;
+  int err = posix_spawn(&pid, path_.c_str(), actions, &attr, argv_.data(), plan_.envp);
   posix_spawnattr_destroy(&attr);
-  posix_spawn_file_actions_destroy(&actions);
-  for (int fd : moved) close(fd);
-  error->err = err;
-  return err == 0;
+  if (err == 0) {
+    out->pid = pid;
+    out->pidfd = OpenPidfd(pid);
+    return 0;
+  }
+  // posix_spawn reports the errno but not the step. A cwd we can no longer
+  // enter is chdir; an errno that of all its steps only execve gives is
+  // execve; anything else (a dup2, a setpgid) is not guessed at: Launch runs
+  // an automatic choice again through the child path, which names the step.
+  *syscall = has_cwd_ && access(cwd_.c_str(), X_OK) != 0 ? "chdir"
+             : OnlyExecveFailsWith(err)                  ? "execve"
+                                                         : "posix_spawn";
+  return err;
 }
 
 // Our own child path under clone(CLONE_VM|CLONE_VFORK) or fork. The parent

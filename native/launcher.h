@@ -14,6 +14,7 @@
 #pragma once
 
 #include <napi.h>
+#include <spawn.h>
 #include <sys/types.h>
 
 #include <string>
@@ -59,6 +60,11 @@ class SpawnPlan {
  private:
   bool PosixSpawnCanExpress() const;
   bool LaunchPosixSpawn(Launched* out, LaunchError* error);
+  int AddFdActions(posix_spawn_file_actions_t* actions, std::vector<int>* moved,
+                   const char** syscall);
+  int AddCloseActions(posix_spawn_file_actions_t* actions, const char** syscall);
+  int SpawnWithActions(const posix_spawn_file_actions_t* actions, Launched* out,
+                       const char** syscall);
   bool LaunchChildPath(bool use_vfork, Launched* out, LaunchError* error);
 
   std::string path_;
