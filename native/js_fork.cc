@@ -16,6 +16,7 @@
 #include "bindings.h"
 #include "errors.h"
 #include "fork_recipe.h"
+#include "napi_values.h"
 #include "pool_barrier.h"
 
 namespace forkexec {
@@ -49,8 +50,7 @@ Napi::Value JsFork(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int inject = info[0].As<Napi::Number>().Int32Value();
   double pool_wait_ms = info[1].As<Napi::Number>().DoubleValue();
-  uv_loop_t* loop = nullptr;
-  if (napi_get_uv_event_loop(env, &loop) != napi_ok) throw Napi::Error::New(env, "no event loop");
+  uv_loop_t* loop = EventLoop(env);
   PoolBarrier* pool = PoolBarrier::Hold(loop, pool_wait_ms);
   if (pool == nullptr) {
     Napi::Object busy = Napi::Object::New(env);

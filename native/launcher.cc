@@ -13,14 +13,11 @@
 #include <memory>
 
 #include "glibc_compat.h"
+#include "napi_values.h"
 
 namespace forkexec {
 
 namespace {
-
-int Int(const Napi::Object& o, const char* key) {
-  return o.Get(key).As<Napi::Number>().Int32Value();
-}
 
 // A uid or gid: -1 means "leave it", anything else is 0 .. 2^32-2. Read as
 // 64 bits, because Int32Value would wrap ids >= 2^31 to negative numbers and
@@ -171,8 +168,8 @@ SpawnPlan::SpawnPlan(const Napi::Object& o) : argv_(o.Get("argv")), envp_(ListOr
   plan_.scratch = scratch_.data();
   plan_.close_fds = o.Get("closeFds").ToBoolean();
   plan_.setsid = o.Get("setsid").ToBoolean();
-  plan_.pgid = Int(o, "pgid");
-  int mask = Int(o, "umask");
+  plan_.pgid = IntProperty(o, "pgid");
+  int mask = IntProperty(o, "umask");
   plan_.set_umask = mask >= 0;
   plan_.umask = static_cast<mode_t>(mask < 0 ? 0 : mask);
   plan_.rlimits = rlimits_.data();
@@ -185,7 +182,7 @@ SpawnPlan::SpawnPlan(const Napi::Object& o) : argv_(o.Get("argv")), envp_(ListOr
   plan_.gid = static_cast<gid_t>(plan_.set_gid ? id : 0);
   plan_.set_uid = Id(o, "uid", &id);
   plan_.uid = static_cast<uid_t>(plan_.set_uid ? id : 0);
-  plan_.pdeathsig = Int(o, "pdeathsig");
+  plan_.pdeathsig = IntProperty(o, "pdeathsig");
   plan_.parent_pid = getpid();
   plan_.error_fd = -1;
 }

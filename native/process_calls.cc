@@ -13,14 +13,11 @@
 #include "errors.h"
 #include "exec_state.h"
 #include "fork_recipe.h"
+#include "napi_values.h"
 
 namespace forkexec {
 
 namespace {
-
-int ArgInt(const Napi::CallbackInfo& info, size_t i) {
-  return info[i].As<Napi::Number>().Int32Value();
-}
 
 // The raw fork, by the fork recipe (fork_recipe.h): the child neither
 // crashes on the V8 heap nor steals the parent's epoll events, even if it
@@ -29,9 +26,7 @@ int ArgInt(const Napi::CallbackInfo& info, size_t i) {
 // any thread, and the cached scan belongs to the main thread.
 Napi::Value Fork(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  uv_loop_t* loop = nullptr;
-  if (napi_get_uv_event_loop(env, &loop) != napi_ok) throw Napi::Error::New(env, "no event loop");
-
+  uv_loop_t* loop = EventLoop(env);
   ForkRecipe recipe;
   int err = recipe.BeforeFork(HeapScan::kFresh);
   if (err != 0) throw ErrnoError(env, err, recipe.failed_syscall());
