@@ -84,7 +84,12 @@ class AllSignalsBlocked {
     // set the calling thread's mask.
     sigprocmask(SIG_SETMASK, &all, &old_);
   }
-  ~AllSignalsBlocked() { sigprocmask(SIG_SETMASK, &old_, nullptr); }
+  // Keeps errno: it is the clone's or fork's.
+  ~AllSignalsBlocked() {
+    int saved = errno;
+    sigprocmask(SIG_SETMASK, &old_, nullptr);
+    errno = saved;
+  }
 
  private:
   sigset_t old_;
@@ -357,6 +362,32 @@ int SpawnPlan::SpawnWithActions(const posix_spawn_file_actions_t* actions, Launc
   return err;
 }
 
+// clone(CLONE_VM|CLONE_VFORK) or fork into the child path, with every
+// signal blocked so that no handler of the parent runs in the child. Returns
+// the pid (-1 with errno) and the child's pidfd where clone gave one.
+pid_t SpawnPlan::StartChildPath(bool use_vfork, int* pidfd) {
+  AllSignalsBlocked blocked;
+  if (!use_vfork) {
+    // Not fork(): it runs the pthread_atfork child handlers of every
+    // library in the process before the child path, and those are not
+    // async-signal-safe (see glibc_compat.h).
+    pid_t pid = ForkWithoutHandlers();
+    if (pid == 0) ChildPathRun(&plan_);
+    return pid;
+  }
+  // The child runs on a stack of its own in our address space; we are
+  // suspended until it execs or exits.
+  char* top = ChildStackTop();
+  int flags = CLONE_VM | CLONE_VFORK | SIGCHLD;
+  pid_t pid = clone(ChildEntry, top, flags | CLONE_PIDFD, &plan_, pidfd);
+  if (pid < 0 && errno == EINVAL) {
+    // A kernel without CLONE_PIDFD (before 5.2).
+    *pidfd = -1;
+    pid = clone(ChildEntry, top, flags, &plan_, nullptr);
+  }
+  return pid;
+}
+
 // Our own child path under clone(CLONE_VM|CLONE_VFORK) or fork. The parent
 // reads the close-on-exec error pipe: EOF means execve succeeded, a
 // ChildPathError means the child failed at that step and has _exit(127)ed.
@@ -369,31 +400,9 @@ bool SpawnPlan::LaunchChildPath(bool use_vfork, Launched* out, LaunchError* erro
   }
   plan_.error_fd = pipe_fds[1];
 
-  pid_t pid;
   int pidfd = -1;
-  int clone_errno = 0;
-  {
-    AllSignalsBlocked blocked;
-    if (use_vfork) {
-      // The child runs on a stack of its own in our address space; we are
-      // suspended until it execs or exits.
-      char* top = ChildStackTop();
-      int flags = CLONE_VM | CLONE_VFORK | SIGCHLD;
-      pid = clone(ChildEntry, top, flags | CLONE_PIDFD, &plan_, &pidfd);
-      if (pid < 0 && errno == EINVAL) {
-        // A kernel without CLONE_PIDFD (before 5.2).
-        pidfd = -1;
-        pid = clone(ChildEntry, top, flags, &plan_, nullptr);
-      }
-    } else {
-      // Not fork(): it runs the pthread_atfork child handlers of every
-      // library in the process before the child path, and those are not
-      // async-signal-safe (see glibc_compat.h).
-      pid = ForkWithoutHandlers();
-      if (pid == 0) ChildPathRun(&plan_);
-    }
-    clone_errno = errno;
-  }
+  pid_t pid = StartChildPath(use_vfork, &pidfd);
+  int clone_errno = errno;
   close(pipe_fds[1]);
   plan_.error_fd = -1;
   if (pid < 0) {

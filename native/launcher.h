@@ -66,6 +66,7 @@ class SpawnPlan {
   int SpawnWithActions(const posix_spawn_file_actions_t* actions, Launched* out,
                        const char** syscall);
   bool LaunchChildPath(bool use_vfork, Launched* out, LaunchError* error);
+  pid_t StartChildPath(bool use_vfork, int* pidfd);
 
   std::string path_;
   CStringArray argv_;

@@ -102,6 +102,14 @@ test('a child inherits exactly fds 0-2 and the fds it was given: no secret file,
     const child = spawn('sleep', ['30'], { method, stdio: 'ignore', fds: { 5: given } });
     // spawn() returns once the child has exec'd (its error pipe closed on exec).
     assert.equal(readFileSync(`/proc/${child.pid}/comm`, 'utf8').trim(), 'sleep', method);
+    // sleep opens files while it starts (locale data): read its fds once it sleeps.
+    const deadline = Date.now() + 10_000;
+    while (
+      !/sleep/.test(readFileSync(`/proc/${child.pid}/wchan`, 'utf8')) &&
+      Date.now() < deadline
+    ) {
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+    }
     const fds = readdirSync(`/proc/${child.pid}/fd`)
       .map(Number)
       .sort((a, b) => a - b);
