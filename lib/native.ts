@@ -47,7 +47,6 @@ export interface NativeExitWatcher {
   unref(): void;
 }
 
-/** A spawn plan in the shape native/spawn_plan.cc reads (see lib/spawn/nativePlan.ts). */
 /** How the process is put right before an exec (native/exec_state.h). */
 export interface NativeExecState {
   /** Flat [target, source, ...] sorted by target; source -1 is /dev/null, source == target keeps it. */
@@ -57,6 +56,7 @@ export interface NativeExecState {
   cwd: Buffer | null;
 }
 
+/** A spawn plan in the shape native/launcher.cc reads; lib/spawn/prepare.ts builds it. */
 export interface NativeSpawnPlan {
   path: Buffer;
   argv: Buffer[];
@@ -220,20 +220,20 @@ export interface NativeBinding {
 let loaded: NativeBinding | undefined;
 
 /**
- * True where the addon exists at all: Linux (prebuilt for glibc on x64 and
+ * True on Linux, the one platform where the addon exists (prebuilt for glibc on x64 and
  * arm64, compiled at install elsewhere). On every other platform (win32,
  * darwin, the BSDs, sunos, aix) nothing is built: children start through
  * child_process, and what needs the addon throws.
  */
-export const hasNative = process.platform === 'linux';
+export const isLinux = process.platform === 'linux';
 
 /**
- * The addon, loaded on first use. Where there is none (see {@link hasNative}):
+ * The addon, loaded on first use. Where there is none (see {@link isLinux}):
  * the call named by `what` throws `ERR_FORKEXEC_UNSUPPORTED_PLATFORM` with `hint`.
  */
 export function binding(what: string, hint?: string): NativeBinding {
   if (loaded) return loaded;
-  if (!hasNative) throw unsupportedPlatform(what, hint);
+  if (!isLinux) throw unsupportedPlatform(what, hint);
   // node-gyp-build picks a prebuild that fits, else build/Release.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const load = require('node-gyp-build') as (dir: string) => NativeBinding;

@@ -38,8 +38,6 @@ const char* ChildStepSyscall(int step) {
       return "open";
     case CHILD_STEP_CLEAR_NONBLOCK:
       return "fcntl";
-    case CHILD_STEP_CLOSE_FDS:
-      return "close_range";
     case CHILD_STEP_CHDIR:
       return "chdir";
     case CHILD_STEP_SETRLIMIT:
@@ -91,15 +89,17 @@ struct LinuxDirent64 {
   char d_name[];
 };
 
-// Closes every fd >= lowest except keep. Three layers, as the kernel allows:
+// Closes every fd >= lowest except keep. Three layers, as the kernel allows
+// (none can fail in a way worth stopping for: an fd that will not close is
+// one the child did not have):
 // close_range marking them close-on-exec (5.11, one syscall, keeps the error
 // pipe usable until exec), plain close_range around keep (5.9), then the
 // entries of /proc/self/fd, then every number up to RLIMIT_NOFILE.
-FORKEXEC_CHILD_PATH static int CloseFdsFrom(int lowest, int keep) {
-  if (syscall(SYS_close_range, lowest, ~0U, CLOSE_RANGE_CLOEXEC) == 0) return 0;
+FORKEXEC_CHILD_PATH static void CloseFdsFrom(int lowest, int keep) {
+  if (syscall(SYS_close_range, lowest, ~0U, CLOSE_RANGE_CLOEXEC) == 0) return;
   if (keep < lowest || syscall(SYS_close_range, lowest, keep - 1, 0) == 0) {
     unsigned int from = (unsigned int)(keep < lowest ? lowest : keep + 1);
-    if (syscall(SYS_close_range, from, ~0U, 0) == 0) return 0;
+    if (syscall(SYS_close_range, from, ~0U, 0) == 0) return;
   }
 
   int dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -118,7 +118,7 @@ FORKEXEC_CHILD_PATH static int CloseFdsFrom(int lowest, int keep) {
       }
     }
     close(dir);
-    return 0;
+    return;
   }
 
   struct rlimit limit;
@@ -129,7 +129,6 @@ FORKEXEC_CHILD_PATH static int CloseFdsFrom(int lowest, int keep) {
   for (long fd = lowest; fd < max; fd++) {
     if (fd != keep) close((int)fd);
   }
-  return 0;
 }
 
 // Closes first..last; a loop where the kernel has no close_range.
@@ -165,16 +164,16 @@ FORKEXEC_CHILD_PATH static void CloseRangeExcept(int first, int last, int keep) 
   if (keep < last) CloseRange(keep + 1, last);
 }
 
-FORKEXEC_CHILD_PATH void ChildPathRun(const ChildPlan* plan) {
-  int error_fd = plan->error_fd;
-  int max_target = plan->fd_count > 0 ? plan->fds[plan->fd_count - 1].target_fd : -1;
+// The steps of the child path, in the order ChildPathRun takes them. Each one
+// either succeeds or ends the child through Fail() with its errno and step.
 
-  // 1. Signal dispositions back to default while every signal is still
-  // blocked (the parent blocked them before cloning): a handler of the
-  // parent must never run here, and Node ignores SIGPIPE, which the new
-  // program must not inherit. glibc keeps two real-time signals for itself
-  // and answers EINVAL for them: the raw syscall sets those (a program
-  // started by a shell has none ignored; glibc's posix_spawn leaves them so).
+// 1. Signal dispositions back to default while every signal is still
+// blocked (the parent blocked them before cloning): a handler of the parent
+// must never run here, and Node ignores SIGPIPE, which the new program must
+// not inherit. glibc keeps two real-time signals for itself and answers
+// EINVAL for them: the raw syscall sets those (a program started by a shell
+// has none ignored; glibc's posix_spawn leaves them so).
+FORKEXEC_CHILD_PATH static void ResetSignalDispositions(int error_fd) {
   struct sigaction dfl;
   for (size_t i = 0; i < sizeof dfl; i++) ((char*)&dfl)[i] = 0;
   dfl.sa_handler = SIG_DFL;
@@ -185,22 +184,28 @@ FORKEXEC_CHILD_PATH void ChildPathRun(const ChildPlan* plan) {
       Fail(error_fd, CHILD_STEP_SIGACTION);
     }
   }
+}
 
-  // 2. Session and process group, before any fd work (a new session drops
-  // the controlling terminal; the fds are unaffected).
+// 2. Session or process group, before any fd work (a new session drops the
+// controlling terminal; the fds are unaffected). lib/ never asks for both.
+FORKEXEC_CHILD_PATH static void JoinSessionOrGroup(const ChildPlan* plan, int error_fd) {
   if (plan->setsid && setsid() < 0) Fail(error_fd, CHILD_STEP_SETSID);
   if (plan->pgid >= 0 && setpgid(0, plan->pgid) != 0) Fail(error_fd, CHILD_STEP_SETPGID);
+}
 
-  // 3. Move every source that sits where another fd is to go out of the way
-  // first (above the highest target), and the error pipe too, so that dup2
-  // into place cannot clobber a source still needed: this is what makes
-  // swaps such as stdout<->stderr work. The copies are close-on-exec.
+// 3. Every source that sits where another fd is to go moves out of the way
+// first (above the highest target), and the error pipe too, so that dup2
+// into place cannot clobber a source still needed: this is what makes swaps
+// such as stdout<->stderr work. The copies are close-on-exec. A source
+// already at its own target needs no move (nothing else is dup2'd there),
+// nor does one that no target covers. Fills plan->scratch with the sources
+// to use and returns the error pipe's fd from now on.
+FORKEXEC_CHILD_PATH static int MoveSourcesAside(const ChildPlan* plan, int max_target) {
+  int error_fd = plan->error_fd;
   if (error_fd <= max_target) {
     error_fd = MoveOutOfTheWay(plan, error_fd, max_target);
     if (error_fd < 0) Fail(plan->error_fd, CHILD_STEP_MOVE_FD);  // still open, still usable
   }
-  // A source already at its own target needs no move (nothing else is
-  // dup2'd there), nor does one that no target covers.
   for (int i = 0; i < plan->fd_count; i++) {
     int source = plan->fds[i].source_fd;
     if (source >= 0 && source != plan->fds[i].target_fd && IsTarget(plan, source)) {
@@ -209,48 +214,59 @@ FORKEXEC_CHILD_PATH void ChildPathRun(const ChildPlan* plan) {
     }
     plan->scratch[i] = source;
   }
+  return error_fd;
+}
 
-  // 4. dup2 into place (dup2 clears close-on-exec on the target), /dev/null
-  // for ignored slots, and blocking mode on 0-2: programs expect blocking
-  // stdio. (O_NONBLOCK lives on the shared open file description; libuv does
-  // the same.)
+// 4a. One fd into place: dup2 (which clears close-on-exec on the target), or
+// /dev/null for an ignored slot.
+FORKEXEC_CHILD_PATH static void PlaceFd(int target, int source, int error_fd) {
+  if (source == CHILD_FD_DEVNULL) {
+    source = open("/dev/null", O_RDWR);
+    if (source < 0) Fail(error_fd, CHILD_STEP_OPEN_DEVNULL);
+    if (source == target) return;
+    if (dup2(source, target) < 0) Fail(error_fd, CHILD_STEP_DUP2);
+    close(source);
+  } else if (source == target) {
+    // dup2 onto itself would leave close-on-exec set.
+    if (fcntl(target, F_SETFD, 0) < 0) Fail(error_fd, CHILD_STEP_DUP2);
+  } else if (dup2(source, target) < 0) {
+    Fail(error_fd, CHILD_STEP_DUP2);
+  }
+}
+
+// 4b. Blocking mode on 0-2: programs expect blocking stdio. (O_NONBLOCK
+// lives on the shared open file description; libuv does the same.)
+FORKEXEC_CHILD_PATH static void ClearNonblock(int fd, int error_fd) {
+  int flags = fcntl(fd, F_GETFL);
+  if (flags < 0) Fail(error_fd, CHILD_STEP_CLEAR_NONBLOCK);
+  if ((flags & O_NONBLOCK) && fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0) {
+    Fail(error_fd, CHILD_STEP_CLEAR_NONBLOCK);
+  }
+}
+
+// 4. Every fd of the plan into place.
+FORKEXEC_CHILD_PATH static void PlaceFds(const ChildPlan* plan, int error_fd) {
   for (int i = 0; i < plan->fd_count; i++) {
     int target = plan->fds[i].target_fd;
-    int source = plan->scratch[i];
-    if (source == CHILD_FD_DEVNULL) {
-      source = open("/dev/null", O_RDWR);
-      if (source < 0) Fail(error_fd, CHILD_STEP_OPEN_DEVNULL);
-      if (source != target) {
-        if (dup2(source, target) < 0) Fail(error_fd, CHILD_STEP_DUP2);
-        close(source);
-      }
-    } else if (source == target) {
-      // dup2 onto itself would leave close-on-exec set.
-      if (fcntl(target, F_SETFD, 0) < 0) Fail(error_fd, CHILD_STEP_DUP2);
-    } else if (dup2(source, target) < 0) {
-      Fail(error_fd, CHILD_STEP_DUP2);
-    }
-    if (target <= 2) {
-      int flags = fcntl(target, F_GETFL);
-      if (flags < 0) Fail(error_fd, CHILD_STEP_CLEAR_NONBLOCK);
-      if ((flags & O_NONBLOCK) && fcntl(target, F_SETFL, flags & ~O_NONBLOCK) < 0) {
-        Fail(error_fd, CHILD_STEP_CLEAR_NONBLOCK);
-      }
-    }
+    PlaceFd(target, plan->scratch[i], error_fd);
+    if (target <= 2) ClearNonblock(target, error_fd);
   }
+}
 
-  // 5. Every other fd goes: the gaps between targets, then all above them.
-  if (plan->close_fds) {
-    int below = 0;  // the fds are sorted: close each gap below a target
-    for (int i = 0; i < plan->fd_count; i++) {
-      int target = plan->fds[i].target_fd;
-      if (target > below) CloseRangeExcept(below, target - 1, error_fd);
-      below = target + 1;
-    }
-    if (CloseFdsFrom(max_target + 1, error_fd) != 0) Fail(error_fd, CHILD_STEP_CLOSE_FDS);
+// 5. Every other fd goes: the gaps between targets (the fds are sorted),
+// then all above them. The error pipe stays open until exec.
+FORKEXEC_CHILD_PATH static void CloseOtherFds(const ChildPlan* plan, int error_fd, int max_target) {
+  int below = 0;
+  for (int i = 0; i < plan->fd_count; i++) {
+    int target = plan->fds[i].target_fd;
+    if (target > below) CloseRangeExcept(below, target - 1, error_fd);
+    below = target + 1;
   }
+  CloseFdsFrom(max_target + 1, error_fd);
+}
 
-  // 6. Working directory, file mode mask, resource limits.
+// 6. Working directory, file mode mask, resource limits.
+FORKEXEC_CHILD_PATH static void SetDirectoryAndLimits(const ChildPlan* plan, int error_fd) {
   if (plan->cwd != NULL && chdir(plan->cwd) != 0) Fail(error_fd, CHILD_STEP_CHDIR);
   if (plan->set_umask) umask(plan->umask);
   for (int i = 0; i < plan->rlimit_count; i++) {
@@ -258,13 +274,15 @@ FORKEXEC_CHILD_PATH void ChildPathRun(const ChildPlan* plan) {
       Fail(error_fd, CHILD_STEP_SETRLIMIT);
     }
   }
+}
 
-  // 7. Credentials: groups, then gid, then uid (after setuid the others are
-  // no longer allowed). Raw syscalls on purpose: glibc's wrappers broadcast
-  // the change to every thread of the process, and under CLONE_VM those
-  // would be the parent's threads. Without explicit groups, a uid change
-  // drops the supplementary groups as libuv does; EPERM there only means we
-  // are not privileged, and setuid then decides.
+// 7. Credentials: groups, then gid, then uid (after setuid the others are no
+// longer allowed). Raw syscalls on purpose: glibc's wrappers broadcast the
+// change to every thread of the process, and under CLONE_VM those would be
+// the parent's threads. Without explicit groups, a uid change drops the
+// supplementary groups as libuv does; EPERM there only means we are not
+// privileged, and setuid then decides.
+FORKEXEC_CHILD_PATH static void SetCredentials(const ChildPlan* plan, int error_fd) {
   if (plan->set_groups) {
     if (syscall(SYS_setgroups, plan->group_count, plan->groups) != 0) {
       Fail(error_fd, CHILD_STEP_SETGROUPS);
@@ -274,21 +292,36 @@ FORKEXEC_CHILD_PATH void ChildPathRun(const ChildPlan* plan) {
   }
   if (plan->set_gid && syscall(SYS_setgid, plan->gid) != 0) Fail(error_fd, CHILD_STEP_SETGID);
   if (plan->set_uid && syscall(SYS_setuid, plan->uid) != 0) Fail(error_fd, CHILD_STEP_SETUID);
+}
 
-  // 8. Parent-death signal, after the credential change (which clears it).
-  // If the parent already died the signal would never come: send it now
-  // (it stays pending until the mask is cleared below).
-  if (plan->pdeathsig > 0) {
-    if (prctl(PR_SET_PDEATHSIG, plan->pdeathsig) != 0) Fail(error_fd, CHILD_STEP_PDEATHSIG);
-    if (getppid() != plan->parent_pid) kill(getpid(), plan->pdeathsig);
-  }
+// 8. Parent-death signal, after the credential change (which clears it). If
+// the parent already died the signal would never come: send it now (it
+// stays pending until the mask is cleared in step 9).
+FORKEXEC_CHILD_PATH static void SetParentDeathSignal(const ChildPlan* plan, int error_fd) {
+  if (plan->pdeathsig <= 0) return;
+  if (prctl(PR_SET_PDEATHSIG, plan->pdeathsig) != 0) Fail(error_fd, CHILD_STEP_PDEATHSIG);
+  if (getppid() != plan->parent_pid) kill(getpid(), plan->pdeathsig);
+}
 
-  // 9. Last before exec: the signal mask, so that no signal is handled by
-  // anything but the default action before the new program runs.
+// 9. Last before exec: the signal mask, so that no signal is handled by
+// anything but the default action before the new program runs.
+FORKEXEC_CHILD_PATH static void UnblockSignals(int error_fd) {
   sigset_t empty;
   sigemptyset(&empty);
   if (sigprocmask(SIG_SETMASK, &empty, NULL) != 0) Fail(error_fd, CHILD_STEP_SIGMASK);
+}
 
+FORKEXEC_CHILD_PATH void ChildPathRun(const ChildPlan* plan) {
+  int max_target = plan->fd_count > 0 ? plan->fds[plan->fd_count - 1].target_fd : -1;
+  ResetSignalDispositions(plan->error_fd);
+  JoinSessionOrGroup(plan, plan->error_fd);
+  int error_fd = MoveSourcesAside(plan, max_target);
+  PlaceFds(plan, error_fd);
+  if (plan->close_fds) CloseOtherFds(plan, error_fd, max_target);
+  SetDirectoryAndLimits(plan, error_fd);
+  SetCredentials(plan, error_fd);
+  SetParentDeathSignal(plan, error_fd);
+  UnblockSignals(error_fd);
   execve(plan->path, plan->argv, plan->envp);
   Fail(error_fd, CHILD_STEP_EXECVE);
 }

@@ -46,8 +46,8 @@ bool HasDontCopyFlag(const char* flags, const char* end) {
   return false;
 }
 
-// The maps text and the ranges of the last full scan (ScanCached). Only the
-// main thread forks (lib/fork refuses in Worker threads).
+// The maps text and the ranges of the last HeapScan::kCached scan (main
+// thread only, see fork_safety.h).
 std::string cached_maps;
 std::vector<std::pair<char*, size_t>> cached_ranges;
 size_t cached_mappings = 0;
@@ -55,8 +55,17 @@ size_t cached_bytes = 0;
 
 }  // namespace
 
-int DontForkMappings::ScanCached(bool* reused) {
-  *reused = false;
+int DontForkMappings::Scan(HeapScan how) {
+  reused_ = false;
+  if (how == HeapScan::kCached) return ScanCached();
+  if (how == HeapScan::kFresh) return ScanSmaps();
+  ranges_.clear();
+  mappings_ = 0;
+  bytes_ = 0;
+  return 0;
+}
+
+int DontForkMappings::ScanCached() {
   std::string maps;
   int err = ReadWholeFile("/proc/self/maps", &maps);
   if (err != 0) return err;
@@ -65,10 +74,10 @@ int DontForkMappings::ScanCached(bool* reused) {
     for (const auto& r : cached_ranges) ranges_.push_back({r.first, r.second});
     mappings_ = cached_mappings;
     bytes_ = cached_bytes;
-    *reused = true;
+    reused_ = true;
     return 0;
   }
-  err = Scan();
+  err = ScanSmaps();
   if (err != 0) return err;
   cached_maps.swap(maps);
   cached_ranges.clear();
@@ -78,7 +87,7 @@ int DontForkMappings::ScanCached(bool* reused) {
   return 0;
 }
 
-int DontForkMappings::Scan() {
+int DontForkMappings::ScanSmaps() {
   ranges_.clear();
   mappings_ = 0;
   bytes_ = 0;
@@ -127,7 +136,7 @@ int DontForkMappings::Scan() {
   return 0;
 }
 
-int DontForkMappings::AllowFork() const {
+int DontForkMappings::AllowForkEach() const {
   for (const Range& r : ranges_) {
     // ENOMEM: the range spans a hole; the mappings in it were done.
     if (madvise(r.start, r.length, MADV_DOFORK) != 0 && errno != ENOMEM) {
@@ -139,7 +148,7 @@ int DontForkMappings::AllowFork() const {
   return 0;
 }
 
-int DontForkMappings::AllowForkSpanning() const {
+int DontForkMappings::AllowFork() const {
   if (ranges_.empty()) return 0;
   // MADV_DOFORK only clears VM_DONTCOPY: on the mappings between ours, which
   // do not have it, it changes nothing, and the kernel skips holes (ENOMEM
@@ -150,7 +159,7 @@ int DontForkMappings::AllowForkSpanning() const {
   if (madvise(first, static_cast<size_t>(last - first), MADV_DOFORK) == 0 || errno == ENOMEM) {
     return 0;
   }
-  return AllowFork();
+  return AllowForkEach();
 }
 
 void DontForkMappings::Restore() const {

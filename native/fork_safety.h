@@ -14,23 +14,33 @@
 
 namespace forkexec {
 
+// How Scan() reads the mappings.
+enum class HeapScan {
+  // /proc/self/smaps every time. Any thread may scan this way.
+  kFresh,
+  // /proc/self/maps first, and the last kCached scan again when the mappings
+  // are the same (the kernel computes every mapping's RSS for smaps, which
+  // costs more than the fork itself; maps is plain text). A mapping only
+  // becomes MADV_DONTFORK by an madvise on fresh memory, which changes maps,
+  // so an equal maps means equal flags. The cache is not locked: only the
+  // main thread may scan this way (lib/fork refuses in Worker threads).
+  kCached,
+  // Nothing: no mapping is found, so none is re-marked (measureFork's bare
+  // fork, which leaves the heap MADV_DONTFORK as a bare fork() would).
+  kNone,
+};
+
 class DontForkMappings {
  public:
-  // Reads /proc/self/smaps. Returns the errno of a failed read, 0 on success.
-  int Scan();
-  // Like Scan(), but reads /proc/self/maps first and reuses the last scan
-  // when the mappings are the same (the kernel computes every mapping's RSS
-  // for smaps, which costs more than the fork itself; maps is plain text).
-  // A mapping only becomes MADV_DONTFORK by an madvise on fresh memory, which
-  // changes maps, and this runs on the one thread that forks, so an equal
-  // maps means equal flags. *reused tells which way it went.
-  int ScanCached(bool* reused);
-  // MADV_DOFORK on every mapping found. Returns 0 or the errno of madvise.
+  // Finds the flagged mappings. Returns the errno of a failed read, 0 on success.
+  int Scan(HeapScan how);
+  // Whether the last Scan(kCached) reused the scan before it.
+  bool reused() const { return reused_; }
+  // MADV_DOFORK on every mapping found, with one madvise over the span of
+  // all of them where the kernel allows it (the mappings between are left as
+  // they are), else one per range. Returns 0 or the errno of madvise, with
+  // every mapping put back.
   int AllowFork() const;
-  // The same with one madvise over the span of all of them (the mappings
-  // between are left as they are). Needs the ranges in address order, as
-  // Scan() finds them.
-  int AllowForkSpanning() const;
   // MADV_DONTFORK on every mapping found, putting the process back as it was.
   void Restore() const;
 
@@ -46,9 +56,14 @@ class DontForkMappings {
     char* start;
     size_t length;
   };
+  int ScanSmaps();
+  int ScanCached();
+  int AllowForkEach() const;
+
   std::vector<Range> ranges_;
   size_t mappings_ = 0;
   size_t bytes_ = 0;
+  bool reused_ = false;
 };
 
 }  // namespace forkexec

@@ -12,6 +12,7 @@
 #include "cstrings.h"
 #include "errors.h"
 #include "glibc_compat.h"
+#include "napi_values.h"
 
 namespace forkexec {
 
@@ -37,27 +38,24 @@ class SpawnAttr {
   posix_spawnattr_t attr_;
 };
 
-int Int(const Napi::Object& o, const char* key) {
-  return o.Get(key).As<Napi::Number>().Int32Value();
-}
-
 // Returns 0 or the error number of the failing posix_spawn_file_actions_* call.
 int AddFileAction(posix_spawn_file_actions_t* actions, const Napi::Object& a) {
   std::string kind = a.Get("action").As<Napi::String>().Utf8Value();
   if (kind == "open") {
     std::string path = BufferToString(a.Get("path"));
-    return posix_spawn_file_actions_addopen(actions, Int(a, "fd"), path.c_str(), Int(a, "flags"),
-                                            static_cast<mode_t>(Int(a, "mode")));
+    return posix_spawn_file_actions_addopen(actions, IntProperty(a, "fd"), path.c_str(),
+                                            IntProperty(a, "flags"),
+                                            static_cast<mode_t>(IntProperty(a, "mode")));
   }
-  if (kind == "close") return posix_spawn_file_actions_addclose(actions, Int(a, "fd"));
+  if (kind == "close") return posix_spawn_file_actions_addclose(actions, IntProperty(a, "fd"));
   if (kind == "dup2")
-    return posix_spawn_file_actions_adddup2(actions, Int(a, "fd"), Int(a, "newFd"));
+    return posix_spawn_file_actions_adddup2(actions, IntProperty(a, "fd"), IntProperty(a, "newFd"));
   if (kind == "chdir") {
     std::string path = BufferToString(a.Get("path"));
     return AddChdir(actions, path.c_str());
   }
-  if (kind == "fchdir") return AddFchdir(actions, Int(a, "fd"));
-  if (kind == "closefrom") return AddClosefrom(actions, Int(a, "fd"));
+  if (kind == "fchdir") return AddFchdir(actions, IntProperty(a, "fd"));
+  if (kind == "closefrom") return AddClosefrom(actions, IntProperty(a, "fd"));
   return EINVAL;
 }
 
@@ -82,7 +80,7 @@ int ApplyAttributes(posix_spawnattr_t* attr, const Napi::Object& o) {
   int err = 0;
   if (o.Has("setpgroup")) {
     flags |= POSIX_SPAWN_SETPGROUP;
-    err = posix_spawnattr_setpgroup(attr, Int(o, "setpgroup"));
+    err = posix_spawnattr_setpgroup(attr, IntProperty(o, "setpgroup"));
   }
   if (err == 0 && o.Get("setsid").ToBoolean()) flags |= POSIX_SPAWN_SETSID;
   if (err == 0 && o.Get("resetids").ToBoolean()) flags |= POSIX_SPAWN_RESETIDS;

@@ -12,45 +12,28 @@
 #include "cstrings.h"
 #include "errors.h"
 #include "exec_state.h"
-#include "fork_safety.h"
+#include "fork_recipe.h"
+#include "napi_values.h"
 
 namespace forkexec {
 
 namespace {
 
-int ArgInt(const Napi::CallbackInfo& info, size_t i) {
-  return info[i].As<Napi::Number>().Int32Value();
-}
-
-// The raw fork. The V8 heap is made forkable around the call (see
-// fork_safety.h) and the child gets a loop of its own (uv_loop_fork), so that
-// even a child that runs a little JavaScript before exec neither crashes nor
-// steals the parent's epoll events. Everything else a JavaScript child needs
-// is the job of lib/fork.
+// The raw fork, by the fork recipe (fork_recipe.h): the child neither
+// crashes on the V8 heap nor steals the parent's epoll events, even if it
+// runs a little JavaScript before exec. Everything else a JavaScript child
+// needs is the job of lib/fork. The scan is fresh: posix.fork() may run in
+// any thread, and the cached scan belongs to the main thread.
 Napi::Value Fork(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  uv_loop_t* loop = nullptr;
-  if (napi_get_uv_event_loop(env, &loop) != napi_ok) throw Napi::Error::New(env, "no event loop");
-
-  DontForkMappings heap;
-  int err = heap.Scan();
-  if (err != 0) throw ErrnoError(env, err, "open");
-  err = heap.AllowFork();
-  if (err != 0) throw ErrnoError(env, err, "madvise");
-
+  uv_loop_t* loop = EventLoop(env);
+  ForkRecipe recipe;
+  int err = recipe.BeforeFork(HeapScan::kFresh);
+  if (err != 0) throw ErrnoError(env, err, recipe.failed_syscall());
   pid_t pid = fork();
   err = errno;
-  // Both sides put the V8 heap back to MADV_DONTFORK: the parent to be as it
-  // was, the child so that its own child_process spawns stay cheap.
-  heap.Restore();
+  recipe.AfterFork(pid, loop);
   if (pid < 0) throw ErrnoError(env, err, "fork");
-  if (pid == 0) {
-    int rc = uv_loop_fork(loop);
-    if (rc != 0) {
-      // A child whose loop shares the parent's epoll instance must not go on.
-      _exit(127);
-    }
-  }
   return Napi::Number::New(env, pid);
 }
 

@@ -18,7 +18,7 @@
 
 #include "bindings.h"
 #include "errors.h"
-#include "spawn_plan.h"
+#include "launcher.h"
 #include "wait_status.h"
 
 namespace forkexec {

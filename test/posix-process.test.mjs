@@ -92,7 +92,7 @@ test('kill signals by name and by number', () => {
   for (const signal of ['SIGINT', 15]) {
     const pid = posix.posixSpawn('/bin/sleep', ['sleep', '60']);
     posix.kill(pid, signal);
-    assert.equal(posix.waitpid(pid).signalCode, signal === 'SIGINT' ? 2 : 15);
+    assert.equal(posix.waitpid(pid).signalNumber, signal === 'SIGINT' ? 2 : 15);
   }
   // Signal 0 probes: the process exists.
   posix.kill(process.pid, 0);

@@ -18,7 +18,7 @@ test('waitpid decodes exit codes', () => {
       pid,
       exitCode: code,
       signal: null,
-      signalCode: null,
+      signalNumber: null,
       coreDumped: false,
       stopped: false,
       stopSignal: null,
@@ -39,7 +39,7 @@ test('waitpid decodes death by signal, by name and number', () => {
     const status = posix.waitpid(pid);
     assert.equal(status.exitCode, null);
     assert.equal(status.signal, name);
-    assert.equal(status.signalCode, number);
+    assert.equal(status.signalNumber, number);
     assert.equal(status.coreDumped, false);
   }
 });
@@ -111,7 +111,7 @@ test('waitid by pid and by pidfd gives the same decoded status', () => {
     const b = posix.waitid('pidfd', pidfd);
     assert.equal(b.pid, byFd);
     assert.equal(b.signal, 'SIGTERM');
-    assert.equal(b.signalCode, 15);
+    assert.equal(b.signalNumber, 15);
   } finally {
     posix.close(pidfd);
   }

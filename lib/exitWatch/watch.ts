@@ -78,7 +78,7 @@ export function statusFromExit(
     pid,
     exitCode: code,
     signal,
-    signalCode: signal === null ? null : (osConstants.signals[signal as NodeJS.Signals] ?? null),
+    signalNumber: signal === null ? null : (osConstants.signals[signal as NodeJS.Signals] ?? null),
     coreDumped: false,
     stopped: false,
     stopSignal: null,

@@ -3,7 +3,7 @@
  * file actions (`O_*`), waitid id types, and `signals` (name -> number).
  */
 import { constants as osConstants } from 'node:os';
-import { binding, hasNative } from '../native';
+import { binding, isLinux } from '../native';
 
 /** Wait flags, `O_*` flags and `P_*` id types from the C headers, plus `signals`. */
 export interface PosixConstants {
@@ -12,7 +12,7 @@ export interface PosixConstants {
 }
 
 function build(): PosixConstants {
-  const fromHeaders = hasNative ? binding('posix.constants').constants : {};
+  const fromHeaders = isLinux ? binding('posix.constants').constants : {};
   return Object.freeze({ ...fromHeaders, signals: Object.freeze({ ...osConstants.signals }) });
 }
 

@@ -21,7 +21,7 @@ export interface WaitStatus {
   /** The name of the signal that killed the child (e.g. `'SIGKILL'`), else `null`. */
   signal: string | null;
   /** The number of that signal (e.g. `9`), else `null`. */
-  signalCode: number | null;
+  signalNumber: number | null;
   /** True when the child was killed and left a core dump. */
   coreDumped: boolean;
   /** True when the child was stopped (WUNTRACED / WSTOPPED). */
@@ -40,7 +40,7 @@ export function decodeWaitStatus(raw: NativeWaitStatus): WaitStatus {
     pid: raw.pid,
     exitCode: raw.exited ? raw.exitStatus : null,
     signal: raw.signaled ? signalName(raw.termSignal) : null,
-    signalCode: raw.signaled ? raw.termSignal : null,
+    signalNumber: raw.signaled ? raw.termSignal : null,
     coreDumped: raw.coreDumped,
     stopped: raw.stopped,
     stopSignal: raw.stopped ? signalName(raw.stopSignal) : null,

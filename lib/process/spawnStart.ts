@@ -8,7 +8,7 @@ import { spawn as cpSpawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { watchChildProcess } from '../exitWatch/childProcess';
-import { hasNative } from '../native';
+import { isLinux } from '../native';
 import { Channel, channelFromFd } from '../channel/framedChannel';
 import { HELPER_CHANNEL_FD, childExecArgv, spawnNodeHelper } from './spawnNodeHelper';
 import type { ChildOptions, StartedChild } from './startedChild';
@@ -42,5 +42,5 @@ function startWin32(options: ChildOptions): StartedChild {
 }
 
 export function spawnStart(options: ChildOptions): StartedChild {
-  return hasNative ? startPosix(options) : startWin32(options);
+  return isLinux ? startPosix(options) : startWin32(options);
 }

@@ -7,7 +7,7 @@
  * - `spawn`: a fresh node that imports the target's module.
  */
 import { invalidArgValue, unsupportedPlatform } from '../errors';
-import { hasNative } from '../native';
+import { isLinux } from '../native';
 import { forkStart } from './forkStart';
 import { forkserverStart } from './forkserver/client';
 import { spawnStart } from './spawnStart';
@@ -21,12 +21,12 @@ const implementations = new Map<StartMethod, StartMethodImpl>([
 
 /** The start methods this platform has: `['fork', 'forkserver', 'spawn']` on Linux, `['spawn']` elsewhere (win32, darwin, ...). */
 export function getStartMethods(): StartMethod[] {
-  return hasNative ? ['fork', 'forkserver', 'spawn'] : ['spawn'];
+  return isLinux ? ['fork', 'forkserver', 'spawn'] : ['spawn'];
 }
 
 /** The default: `forkserver` on Linux (safe and fast, as in Python 3.14), `spawn` elsewhere. */
 export function defaultStartMethod(): StartMethod {
-  return hasNative ? 'forkserver' : 'spawn';
+  return isLinux ? 'forkserver' : 'spawn';
 }
 
 /** The implementation of a start method, or a clear error for an unknown or unavailable one. */

@@ -24,7 +24,7 @@ import {
   validateOptions,
 } from '../validate';
 import { isMainThread } from 'node:worker_threads';
-import { binding, hasNative } from '../native';
+import { binding, isLinux } from '../native';
 import { checkWin32Signal } from './win32Plan';
 import type { CheckedOptions, SpawnMethod, StdioSlot } from './types';
 import { checkHandOver } from './handOver';
@@ -195,7 +195,7 @@ function checkFds(value: unknown, stdioCount: number): { target: number; source:
   const out: { target: number; source: number }[] = [];
   // No fd of the child can be at or above its RLIMIT_NOFILE (the parent's,
   // until the child path's setrlimit, which comes after the fds).
-  const limit = hasNative ? binding('spawn').fdLimit() : Infinity;
+  const limit = isLinux ? binding('spawn').fdLimit() : Infinity;
   for (const key of Object.keys(value)) {
     const target = Number(key);
     if (!/^\d+$/.test(key) || target > INT32_MAX) {
@@ -370,20 +370,7 @@ function checkPdeathsig(value: unknown): number {
   return signal;
 }
 
-/** Checks every option; throws TypeError / RangeError with Node's codes. */
-export function checkOptions(options: unknown): CheckedOptions {
-  const opts = validateOptions<SpawnOptions>(options, 'options');
-  rejectUnknownKeys(opts, OPTION_KEYS, 'options');
-  if (!hasNative) refuseWithoutAddon(opts);
-  const input = checkInput(own(opts, 'input'));
-  const stdio = checkStdio(own(opts, 'stdio'), input !== undefined);
-  const env = own(opts, 'env');
-  const { cwd, text } = checkCwd(own(opts, 'cwd'));
-  const argv0 = own(opts, 'argv0');
-  const groups = own(opts, 'groups');
-  const pgid = own(opts, 'pgid');
-  const umask = own(opts, 'umask');
-  const pdeathsig = own(opts, 'pdeathsig');
+function checkMethod(opts: SpawnOptions): SpawnMethod {
   const method = own(opts, 'method') ?? 'auto';
   if (!METHODS.includes(method)) {
     throw invalidArgValue('options.method', method, `must be one of ${METHODS.join(', ')}`);
@@ -398,12 +385,20 @@ export function checkOptions(options: unknown): CheckedOptions {
         "the parent's memory makes the parent non-dumpable); use 'fork' or 'auto'",
     );
   }
-  const signal = own(opts, 'signal');
+  return method;
+}
+
+function checkAbortSignal(signal: unknown): AbortSignal | undefined {
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw invalidArgType('options.signal', 'an instance of AbortSignal', signal);
   }
-  // setsid makes the child the leader of a new session and of a new group
-  // whose id is its pid; the kernel refuses setpgid for a session leader.
+  return signal;
+}
+
+// setsid makes the child the leader of a new session and of a new group
+// whose id is its pid; the kernel refuses setpgid for a session leader.
+function refuseSetsidWithPgid(opts: SpawnOptions): void {
+  const pgid = own(opts, 'pgid');
   if (own(opts, 'setsid') === true && pgid !== undefined) {
     throw invalidArgValue(
       'options.pgid',
@@ -411,20 +406,26 @@ export function checkOptions(options: unknown): CheckedOptions {
       'cannot be combined with setsid: true (a new session already makes a new process group led by the child)',
     );
   }
-  const maxBuffer = own(opts, 'maxBuffer') ?? 100 * 1024 * 1024;
+}
+
+function checkMaxBuffer(value: number | undefined): number {
+  const maxBuffer = value ?? 100 * 1024 * 1024;
   if (maxBuffer !== Infinity)
     validateInteger(maxBuffer, 'options.maxBuffer', 0, Number.MAX_SAFE_INTEGER);
-  const killSignal = signalNumber(own(opts, 'killSignal') ?? 'SIGTERM', 'options.killSignal');
-  checkWin32Signal(killSignal, 'options.killSignal');
+  return maxBuffer;
+}
+
+/** What the child sets up before exec besides its fds: session, group, ids, umask, limits. */
+function checkChildSetup(
+  opts: SpawnOptions,
+): Pick<
+  CheckedOptions,
+  'closeFds' | 'setsid' | 'pgid' | 'uid' | 'gid' | 'groups' | 'umask' | 'rlimits' | 'pdeathsig'
+> {
+  const pgid = own(opts, 'pgid');
+  const groups = own(opts, 'groups');
+  const umask = own(opts, 'umask');
   return {
-    cwd,
-    cwdText: text,
-    envp: env === undefined ? defaultEnvp() : toEnvp(env, 'options.env'),
-    envPath: envPathOf(env),
-    argv0: argv0 === undefined ? undefined : toCString(argv0, 'options.argv0'),
-    stdio,
-    fds: checkFds(own(opts, 'fds'), stdio.length),
-    streams: streamsGiven(own(opts, 'stdio'), own(opts, 'fds')),
     closeFds: validateBoolean(own(opts, 'closeFds') ?? true, 'options.closeFds'),
     setsid: validateBoolean(own(opts, 'setsid') ?? false, 'options.setsid'),
     pgid: pgid === undefined ? -1 : validateInteger(pgid, 'options.pgid', 0, INT32_MAX),
@@ -436,7 +437,36 @@ export function checkOptions(options: unknown): CheckedOptions {
         : validateArray(groups, 'options.groups').map((g, i) => checkId(g, `options.groups[${i}]`)),
     umask: umask === undefined ? -1 : validateInteger(umask, 'options.umask', 0, 0o777),
     rlimits: checkRlimits(own(opts, 'rlimits')),
-    pdeathsig: checkPdeathsig(pdeathsig),
+    pdeathsig: checkPdeathsig(own(opts, 'pdeathsig')),
+  };
+}
+
+/** Checks every option; throws TypeError / RangeError with Node's codes. */
+export function checkOptions(options: unknown): CheckedOptions {
+  const opts = validateOptions<SpawnOptions>(options, 'options');
+  rejectUnknownKeys(opts, OPTION_KEYS, 'options');
+  if (!isLinux) refuseWithoutAddon(opts);
+  const input = checkInput(own(opts, 'input'));
+  const stdio = checkStdio(own(opts, 'stdio'), input !== undefined);
+  const env = own(opts, 'env');
+  const { cwd, text } = checkCwd(own(opts, 'cwd'));
+  const argv0 = own(opts, 'argv0');
+  const method = checkMethod(opts);
+  const signal = checkAbortSignal(own(opts, 'signal'));
+  refuseSetsidWithPgid(opts);
+  const maxBuffer = checkMaxBuffer(own(opts, 'maxBuffer'));
+  const killSignal = signalNumber(own(opts, 'killSignal') ?? 'SIGTERM', 'options.killSignal');
+  checkWin32Signal(killSignal, 'options.killSignal');
+  return {
+    cwd,
+    cwdText: text,
+    envp: env === undefined ? defaultEnvp() : toEnvp(env, 'options.env'),
+    envPath: envPathOf(env),
+    argv0: argv0 === undefined ? undefined : toCString(argv0, 'options.argv0'),
+    stdio,
+    fds: checkFds(own(opts, 'fds'), stdio.length),
+    streams: streamsGiven(own(opts, 'stdio'), own(opts, 'fds')),
+    ...checkChildSetup(opts),
     method,
     timeout: validateInteger(own(opts, 'timeout') ?? 0, 'options.timeout', 0, INT32_MAX),
     signal,

@@ -4,7 +4,7 @@
  * child that fills a pipe can never block it. On win32, child_process's
  * spawnSync with the same options.
  */
-import { binding, hasNative } from '../native';
+import { binding, isLinux } from '../native';
 import { decodeWaitStatus } from '../posix/wait';
 import { systemError } from '../errors';
 import { SubprocessError, succeeded, nativeSpawnError, type SubprocessResult } from './error';
@@ -49,7 +49,7 @@ export function spawnSync(
   const prepared = prepare(file, split.args, split.options);
   const o = prepared.options;
   if (o.signal?.aborted) throw abortError(o.signal);
-  const result = hasNative ? spawnSyncPosix(prepared) : spawnSyncWin32(prepared);
+  const result = isLinux ? spawnSyncPosix(prepared) : spawnSyncWin32(prepared);
   // The loop has not run since the start: nothing of theirs was read here.
   handOver(o.streams);
   if (o.reject && !succeeded(result)) throw new SubprocessError(result, o.timeout);

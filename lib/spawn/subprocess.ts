@@ -22,7 +22,7 @@
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
-import { hasNative } from '../native';
+import { isLinux } from '../native';
 import type { ExitWatch } from '../exitWatcher';
 import { signalNumber, type Signal } from '../signals';
 import type { WaitStatus } from '../posix/wait';
@@ -70,6 +70,8 @@ export class Subprocess<T extends string | Buffer = string | Buffer>
   #watch: ExitWatch | undefined;
   #outcome!: Promise<Outcome>;
   #settle!: (o: Outcome) => void;
+  #resolveExited!: (s: WaitStatus) => void;
+  #rejectExited!: (e: Error) => void;
   #timer: NodeJS.Timeout | undefined;
   #timedOut = false;
   #canceled = false;
@@ -88,23 +90,25 @@ export class Subprocess<T extends string | Buffer = string | Buffer>
     this.#outcome = new Promise<Outcome>((resolve) => {
       this.#settle = resolve;
     });
-    let exitedResolve!: (s: WaitStatus) => void;
-    let exitedReject!: (e: Error) => void;
     this.exited = new Promise<WaitStatus>((resolve, reject) => {
-      exitedResolve = resolve;
-      exitedReject = reject;
+      this.#resolveExited = resolve;
+      this.#rejectExited = reject;
     });
     // Nobody has to await `exited`; a failed start must not crash the process.
     this.exited.catch(() => undefined);
+    this.#launch(prepared);
+  }
 
+  /** Starts the child, takes its pipes and watches it until it is reaped. */
+  #launch(prepared: Prepared & { file: Buffer; argv: Buffer[] }): void {
     const options = prepared.options;
     if (options.signal?.aborted) {
-      this.#fail(abortError(options.signal), exitedReject);
+      this.#fail(abortError(options.signal));
       return;
     }
-    const launched = hasNative ? launchPosix(prepared) : launchWin32(prepared);
+    const launched = isLinux ? launchPosix(prepared) : launchWin32(prepared);
     if ('error' in launched) {
-      this.#fail(launched.error, exitedReject);
+      this.#fail(launched.error);
       return;
     }
     this.pid = launched.pid;
@@ -114,31 +118,33 @@ export class Subprocess<T extends string | Buffer = string | Buffer>
     handOver(options.streams);
     const output = this.#adoptStdio(launched.stdio);
     this.#startLimits();
-
     launched.watch.exited.then(
-      async (status) => {
-        this.exitCode = status.exitCode;
-        this.signalCode = status.signal;
-        this.#reaped = true;
-        this.#releaseStdin();
-        exitedResolve(status);
-        this.emit('exit', status.exitCode, status.signal);
-        // Killed at the deadline (or the abort) and now gone: what it wrote is
-        // in the pipes; a grandchild holding them must not keep us waiting.
-        if (this.#timedOut || this.#canceled) output.abandon();
-        await output.closed;
-        this.#cleanup();
-        this.emit('close', status.exitCode, status.signal);
-        this.#settle({ result: this.#result(status, launched, output) });
-      },
+      (status) => this.#onExit(status, launched, output),
       (error: unknown) => {
         // win32 reports a failed start here, a tick after spawn() returned.
         this.#cleanup();
         this.pid = undefined;
         for (const s of this.stdio) s?.destroy();
-        this.#fail(error as Error, exitedReject);
+        this.#fail(error as Error);
       },
     );
+  }
+
+  /** The child is reaped: 'exit' now, 'close' and the result once its pipes have closed. */
+  async #onExit(status: WaitStatus, launched: Launched, output: CollectedOutput): Promise<void> {
+    this.exitCode = status.exitCode;
+    this.signalCode = status.signal;
+    this.#reaped = true;
+    this.#releaseStdin();
+    this.#resolveExited(status);
+    this.emit('exit', status.exitCode, status.signal);
+    // Killed at the deadline (or the abort) and now gone: what it wrote is
+    // in the pipes; a grandchild holding them must not keep us waiting.
+    if (this.#timedOut || this.#canceled) output.abandon();
+    await output.closed;
+    this.#cleanup();
+    this.emit('close', status.exitCode, status.signal);
+    this.#settle({ result: this.#result(status, launched, output) });
   }
 
   /**
@@ -224,8 +230,8 @@ export class Subprocess<T extends string | Buffer = string | Buffer>
     return this.#output?.abandon() ?? false;
   }
 
-  #fail(error: Error, rejectExited: (e: Error) => void): void {
-    rejectExited(error);
+  #fail(error: Error): void {
+    this.#rejectExited(error);
     this.#settle({ error });
     process.nextTick(() => {
       if (this.listenerCount('error') > 0) this.emit('error', error);

@@ -1,6 +1,6 @@
 /**
  * The checked options as child_process options, for win32 and every other
- * platform without the addon (see hasNative in ../native), where a child
+ * platform without the addon (see isLinux in ../native), where a child
  * starts through libuv (CreateProcess on win32) instead of the native child
  * path. Shared by the Subprocess launcher and spawnSync.
  */

@@ -1,4 +1,4 @@
-// A spawn plan in C memory, and the three ways to start it.
+// The launcher: a spawn plan in C memory, and the three ways to start it.
 //
 // lib/spawn has validated every option and resolved PATH; SpawnPlan copies
 // the result out of JavaScript into memory the child path can read without
@@ -9,11 +9,12 @@
 //                parent's memory);
 //   vfork        clone(CLONE_VM|CLONE_VFORK|CLONE_PIDFD) into our own child
 //                path, for what posix_spawn cannot do (uid/gid/groups, umask,
-//                rlimits, pdeathsig, setsid together with a process group);
+//                rlimits, pdeathsig);
 //   fork         the last resort, same child path, cost grows with the heap.
 #pragma once
 
 #include <napi.h>
+#include <spawn.h>
 #include <sys/types.h>
 
 #include <string>
@@ -45,7 +46,7 @@ struct LaunchError {
 
 class SpawnPlan {
  public:
-  // Reads the plan object that lib/spawn/nativePlan.ts builds.
+  // Reads the plan object that lib/spawn/prepare.ts builds.
   explicit SpawnPlan(const Napi::Object& plan);
   SpawnPlan(const SpawnPlan&) = delete;
   SpawnPlan& operator=(const SpawnPlan&) = delete;
@@ -59,7 +60,13 @@ class SpawnPlan {
  private:
   bool PosixSpawnCanExpress() const;
   bool LaunchPosixSpawn(Launched* out, LaunchError* error);
+  int AddFdActions(posix_spawn_file_actions_t* actions, std::vector<int>* moved,
+                   const char** syscall);
+  int AddCloseActions(posix_spawn_file_actions_t* actions, const char** syscall);
+  int SpawnWithActions(const posix_spawn_file_actions_t* actions, Launched* out,
+                       const char** syscall);
   bool LaunchChildPath(bool use_vfork, Launched* out, LaunchError* error);
+  pid_t StartChildPath(bool use_vfork, int* pidfd);
 
   std::string path_;
   CStringArray argv_;

@@ -1,4 +1,4 @@
-#include "spawn_plan.h"
+#include "launcher.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,14 +13,11 @@
 #include <memory>
 
 #include "glibc_compat.h"
+#include "napi_values.h"
 
 namespace forkexec {
 
 namespace {
-
-int Int(const Napi::Object& o, const char* key) {
-  return o.Get(key).As<Napi::Number>().Int32Value();
-}
 
 // A uid or gid: -1 means "leave it", anything else is 0 .. 2^32-2. Read as
 // 64 bits, because Int32Value would wrap ids >= 2^31 to negative numbers and
@@ -87,7 +84,12 @@ class AllSignalsBlocked {
     // set the calling thread's mask.
     sigprocmask(SIG_SETMASK, &all, &old_);
   }
-  ~AllSignalsBlocked() { sigprocmask(SIG_SETMASK, &old_, nullptr); }
+  // Keeps errno: it is the clone's or fork's.
+  ~AllSignalsBlocked() {
+    int saved = errno;
+    sigprocmask(SIG_SETMASK, &old_, nullptr);
+    errno = saved;
+  }
 
  private:
   sigset_t old_;
@@ -171,8 +173,8 @@ SpawnPlan::SpawnPlan(const Napi::Object& o) : argv_(o.Get("argv")), envp_(ListOr
   plan_.scratch = scratch_.data();
   plan_.close_fds = o.Get("closeFds").ToBoolean();
   plan_.setsid = o.Get("setsid").ToBoolean();
-  plan_.pgid = Int(o, "pgid");
-  int mask = Int(o, "umask");
+  plan_.pgid = IntProperty(o, "pgid");
+  int mask = IntProperty(o, "umask");
   plan_.set_umask = mask >= 0;
   plan_.umask = static_cast<mode_t>(mask < 0 ? 0 : mask);
   plan_.rlimits = rlimits_.data();
@@ -185,7 +187,7 @@ SpawnPlan::SpawnPlan(const Napi::Object& o) : argv_(o.Get("argv")), envp_(ListOr
   plan_.gid = static_cast<gid_t>(plan_.set_gid ? id : 0);
   plan_.set_uid = Id(o, "uid", &id);
   plan_.uid = static_cast<uid_t>(plan_.set_uid ? id : 0);
-  plan_.pdeathsig = Int(o, "pdeathsig");
+  plan_.pdeathsig = IntProperty(o, "pdeathsig");
   plan_.parent_pid = getpid();
   plan_.error_fd = -1;
 }
@@ -198,8 +200,7 @@ void SpawnPlan::CloseParentCopies() {
 bool SpawnPlan::PosixSpawnCanExpress() const {
   // Before glibc 2.29 posix_spawn cannot change directory.
   return !plan_.set_uid && !plan_.set_gid && !plan_.set_groups && !plan_.set_umask &&
-         plan_.rlimit_count == 0 && plan_.pdeathsig == 0 && !(plan_.setsid && plan_.pgid >= 0) &&
-         (!has_cwd_ || HaveAddChdir());
+         plan_.rlimit_count == 0 && plan_.pdeathsig == 0 && (!has_cwd_ || HaveAddChdir());
 }
 
 bool SpawnPlan::Launch(Launched* out, LaunchError* error) {
@@ -250,13 +251,30 @@ bool SpawnPlan::Launch(Launched* out, LaunchError* error) {
 // of a target are moved above every target (close-on-exec copies, closed
 // again after the call), and O_NONBLOCK is cleared on the sources of 0-2
 // (the flag lives on the open file description, shared by both sides, so
-// this is exactly what the child path's fcntl does).
+// this is exactly what the child path's fcntl does). The steps, in order:
+// the fds into place, the other fds closed, the directory, the attributes
+// (signals, session, group), then the call.
 bool SpawnPlan::LaunchPosixSpawn(Launched* out, LaunchError* error) {
-  int max_target = fds_.empty() ? -1 : fds_.back().target_fd;
   std::vector<int> moved;
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  int err = 0;
+  int err = AddFdActions(&actions, &moved, &error->syscall);
+  if (err == 0 && plan_.close_fds) err = AddCloseActions(&actions, &error->syscall);
+  if (err == 0 && has_cwd_) {
+    err = AddChdir(&actions, cwd_.c_str());
+    if (err != 0) error->syscall = "posix_spawn_file_actions";
+  }
+  if (err == 0) err = SpawnWithActions(&actions, out, &error->syscall);
+  posix_spawn_file_actions_destroy(&actions);
+  for (int fd : moved) close(fd);
+  error->err = err;
+  return err == 0;
+}
+
+// A dup2 (or an open of /dev/null) per fd of the plan.
+int SpawnPlan::AddFdActions(posix_spawn_file_actions_t* actions, std::vector<int>* moved,
+                            const char** syscall) {
+  int max_target = fds_.empty() ? -1 : fds_.back().target_fd;
   for (const ChildFd& f : fds_) {
     int source = f.source_fd;
     bool in_the_way = false;
@@ -265,86 +283,109 @@ bool SpawnPlan::LaunchPosixSpawn(Launched* out, LaunchError* error) {
     if (source >= 0 && source != f.target_fd && in_the_way) {
       source = MoveOutOfTheWay(&plan_, source, max_target);
       if (source < 0) {
-        err = errno;
-        error->syscall = "fcntl";
-        break;
+        *syscall = "fcntl";
+        return errno;
       }
-      moved.push_back(source);
+      moved->push_back(source);
     }
     if (source >= 0 && f.target_fd <= 2) {
       int flags = fcntl(source, F_GETFL);
       if (flags >= 0 && (flags & O_NONBLOCK)) fcntl(source, F_SETFL, flags & ~O_NONBLOCK);
     }
-    err = source == CHILD_FD_DEVNULL
-              ? posix_spawn_file_actions_addopen(&actions, f.target_fd, "/dev/null", O_RDWR, 0)
-              : posix_spawn_file_actions_adddup2(&actions, source, f.target_fd);
+    int err = source == CHILD_FD_DEVNULL
+                  ? posix_spawn_file_actions_addopen(actions, f.target_fd, "/dev/null", O_RDWR, 0)
+                  : posix_spawn_file_actions_adddup2(actions, source, f.target_fd);
     if (err != 0) {
-      error->syscall = "posix_spawn_file_actions";
-      break;
+      *syscall = "posix_spawn_file_actions";
+      return err;
     }
   }
-  if (err == 0 && plan_.close_fds) {
-    // Gaps between targets: only the fds open here can be open in the child
-    // (the ones glibc opens for /dev/null it closes itself).
-    for (int fd = 0; fd < max_target && err == 0; fd++) {
-      bool target = false;
-      for (const ChildFd& f : fds_) target = target || f.target_fd == fd;
-      if (!target && fcntl(fd, F_GETFD) >= 0) err = posix_spawn_file_actions_addclose(&actions, fd);
-    }
-    // glibc refuses a closefrom at the fd limit, where nothing can be open anyway.
-    rlimit limit{};
-    bool room_above = getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY ||
-                      static_cast<rlim_t>(max_target) + 1 < limit.rlim_cur;
-    if (err == 0 && room_above) {
-      err = AddClosefrom(&actions, max_target + 1);
-    }
-    if (err != 0) error->syscall = "posix_spawn_file_actions";
-  }
-  if (err == 0 && has_cwd_) {
-    err = AddChdir(&actions, cwd_.c_str());
-    if (err != 0) error->syscall = "posix_spawn_file_actions";
-  }
+  return 0;
+}
 
+// A close for every fd open here in the gaps between targets (only those can
+// be open in the child; the ones glibc opens for /dev/null it closes
+// itself), then a closefrom above the highest target.
+int SpawnPlan::AddCloseActions(posix_spawn_file_actions_t* actions, const char** syscall) {
+  int max_target = fds_.empty() ? -1 : fds_.back().target_fd;
+  int err = 0;
+  for (int fd = 0; fd < max_target && err == 0; fd++) {
+    bool target = false;
+    for (const ChildFd& f : fds_) target = target || f.target_fd == fd;
+    if (!target && fcntl(fd, F_GETFD) >= 0) err = posix_spawn_file_actions_addclose(actions, fd);
+  }
+  // glibc refuses a closefrom at the fd limit, where nothing can be open anyway.
+  rlimit limit{};
+  bool room_above = getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY ||
+                    static_cast<rlim_t>(max_target) + 1 < limit.rlim_cur;
+  if (err == 0 && room_above) err = AddClosefrom(actions, max_target + 1);
+  if (err != 0) *syscall = "posix_spawn_file_actions";
+  return err;
+}
+
+// The attributes, then posix_spawn itself.
+int SpawnPlan::SpawnWithActions(const posix_spawn_file_actions_t* actions, Launched* out,
+                                const char** syscall) {
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
-  if (err == 0) {
-    // Every disposition back to default and an empty mask, as the child path
-    // does. sigfillset leaves out glibc's signals 32 and 33, which its
-    // posix_spawn then leaves ignored; every bit set by hand covers them.
-    sigset_t all, none;
-    memset(&all, 0xff, sizeof all);
-    sigemptyset(&none);
-    short flags = POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK;
-    posix_spawnattr_setsigdefault(&attr, &all);
-    posix_spawnattr_setsigmask(&attr, &none);
-    if (plan_.setsid) flags |= POSIX_SPAWN_SETSID;
-    if (plan_.pgid >= 0) {
-      flags |= POSIX_SPAWN_SETPGROUP;
-      posix_spawnattr_setpgroup(&attr, plan_.pgid);
-    }
-    posix_spawnattr_setflags(&attr, flags);
-
-    pid_t pid = -1;
-    err = posix_spawn(&pid, path_.c_str(), &actions, &attr, argv_.data(), plan_.envp);
-    if (err == 0) {
-      out->pid = pid;
-      out->pidfd = OpenPidfd(pid);
-    } else {
-      // posix_spawn reports the errno but not the step. A cwd we can no
-      // longer enter is chdir; an errno that of all its steps only execve
-      // gives is execve; anything else (a dup2, a setpgid) is not guessed at:
-      // Launch runs an automatic choice again through the child path, which
-      // names the step.
-      error->syscall = has_cwd_ && access(cwd_.c_str(), X_OK) != 0 ? "chdir"
-                       : OnlyExecveFailsWith(err)                  ? "execve"
-                                                                   : "posix_spawn";
-    }
+  // Every disposition back to default and an empty mask, as the child path
+  // does. sigfillset leaves out glibc's signals 32 and 33, which its
+  // posix_spawn then leaves ignored; every bit set by hand covers them.
+  sigset_t all, none;
+  memset(&all, 0xff, sizeof all);
+  sigemptyset(&none);
+  short flags = POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK;
+  posix_spawnattr_setsigdefault(&attr, &all);
+  posix_spawnattr_setsigmask(&attr, &none);
+  if (plan_.setsid) flags |= POSIX_SPAWN_SETSID;
+  if (plan_.pgid >= 0) {
+    flags |= POSIX_SPAWN_SETPGROUP;
+    posix_spawnattr_setpgroup(&attr, plan_.pgid);
   }
+  posix_spawnattr_setflags(&attr, flags);
+
+  pid_t pid = -1;
+  int err = posix_spawn(&pid, path_.c_str(), actions, &attr, argv_.data(), plan_.envp);
   posix_spawnattr_destroy(&attr);
-  posix_spawn_file_actions_destroy(&actions);
-  for (int fd : moved) close(fd);
-  error->err = err;
-  return err == 0;
+  if (err == 0) {
+    out->pid = pid;
+    out->pidfd = OpenPidfd(pid);
+    return 0;
+  }
+  // posix_spawn reports the errno but not the step. A cwd we can no longer
+  // enter is chdir; an errno that of all its steps only execve gives is
+  // execve; anything else (a dup2, a setpgid) is not guessed at: Launch runs
+  // an automatic choice again through the child path, which names the step.
+  *syscall = has_cwd_ && access(cwd_.c_str(), X_OK) != 0 ? "chdir"
+             : OnlyExecveFailsWith(err)                  ? "execve"
+                                                         : "posix_spawn";
+  return err;
+}
+
+// clone(CLONE_VM|CLONE_VFORK) or fork into the child path, with every
+// signal blocked so that no handler of the parent runs in the child. Returns
+// the pid (-1 with errno) and the child's pidfd where clone gave one.
+pid_t SpawnPlan::StartChildPath(bool use_vfork, int* pidfd) {
+  AllSignalsBlocked blocked;
+  if (!use_vfork) {
+    // Not fork(): it runs the pthread_atfork child handlers of every
+    // library in the process before the child path, and those are not
+    // async-signal-safe (see glibc_compat.h).
+    pid_t pid = ForkWithoutHandlers();
+    if (pid == 0) ChildPathRun(&plan_);
+    return pid;
+  }
+  // The child runs on a stack of its own in our address space; we are
+  // suspended until it execs or exits.
+  char* top = ChildStackTop();
+  int flags = CLONE_VM | CLONE_VFORK | SIGCHLD;
+  pid_t pid = clone(ChildEntry, top, flags | CLONE_PIDFD, &plan_, pidfd);
+  if (pid < 0 && errno == EINVAL) {
+    // A kernel without CLONE_PIDFD (before 5.2).
+    *pidfd = -1;
+    pid = clone(ChildEntry, top, flags, &plan_, nullptr);
+  }
+  return pid;
 }
 
 // Our own child path under clone(CLONE_VM|CLONE_VFORK) or fork. The parent
@@ -359,31 +400,9 @@ bool SpawnPlan::LaunchChildPath(bool use_vfork, Launched* out, LaunchError* erro
   }
   plan_.error_fd = pipe_fds[1];
 
-  pid_t pid;
   int pidfd = -1;
-  int clone_errno = 0;
-  {
-    AllSignalsBlocked blocked;
-    if (use_vfork) {
-      // The child runs on a stack of its own in our address space; we are
-      // suspended until it execs or exits.
-      char* top = ChildStackTop();
-      int flags = CLONE_VM | CLONE_VFORK | SIGCHLD;
-      pid = clone(ChildEntry, top, flags | CLONE_PIDFD, &plan_, &pidfd);
-      if (pid < 0 && errno == EINVAL) {
-        // A kernel without CLONE_PIDFD (before 5.2).
-        pidfd = -1;
-        pid = clone(ChildEntry, top, flags, &plan_, nullptr);
-      }
-    } else {
-      // Not fork(): it runs the pthread_atfork child handlers of every
-      // library in the process before the child path, and those are not
-      // async-signal-safe (see glibc_compat.h).
-      pid = ForkWithoutHandlers();
-      if (pid == 0) ChildPathRun(&plan_);
-    }
-    clone_errno = errno;
-  }
+  pid_t pid = StartChildPath(use_vfork, &pidfd);
+  int clone_errno = errno;
   close(pipe_fds[1]);
   plan_.error_fd = -1;
   if (pid < 0) {
