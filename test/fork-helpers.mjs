@@ -30,3 +30,12 @@ function watchdog(child, ms = 20000) {
   return child;
 }
 `;
+
+/** What every soak asserts: no child hung or failed, and every fork it started finished. */
+export function assertSoakFinished(t, result, planned) {
+  assert.deepEqual(result.hung, [], 'children hung (killed by their watchdog)');
+  assert.equal(result.badCount, 0, JSON.stringify(result.bad));
+  t.diagnostic(`${result.done} of ${planned} forks started within the budget, all finished`);
+  assert.ok(result.done > 0, 'no fork ran');
+  assert.equal(result.done, result.started);
+}
