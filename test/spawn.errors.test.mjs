@@ -134,6 +134,7 @@ test('setuid failing in the child makes spawn fail (EPERM when not root)', (t) =
     cwd: process.cwd(),
     encoding: 'utf8',
   });
+  assert.ifError(r.error);
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout, 'auto EPERM setuid\nfork EPERM setuid\n');
 });
