@@ -64,25 +64,13 @@ export function runNode(source, { execArgv = [], env, timeout = 60_000, input } 
  */
 export function cannotRunAs(uid) {
   if (process.getuid?.() !== 0) return 'needs root to run node as another user';
-  const run = spawnSync('setpriv', [
-    `--reuid=${uid}`,
-    `--regid=${uid}`,
-    '--clear-groups',
-    'test',
-    '-r',
-    join(root, 'package.json'),
-  ]);
-  if (run.error) return 'needs setpriv to run node as another user';
-  if (run.status !== 0) return `user ${uid} cannot read this checkout (${root})`;
-  const node = spawnSync('setpriv', [
-    `--reuid=${uid}`,
-    `--regid=${uid}`,
-    '--clear-groups',
-    'test',
-    '-x',
-    process.execPath,
-  ]);
-  return node.status === 0 ? false : `user ${uid} cannot run this node (${process.execPath})`;
+  const asUser = (...command) =>
+    spawnSync('setpriv', [`--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', ...command]);
+  const read = asUser('test', '-r', join(root, 'package.json'));
+  if (read.error) return 'needs setpriv to run node as another user';
+  if (read.status !== 0) return `user ${uid} cannot read this checkout (${root})`;
+  const run = asUser('test', '-x', process.execPath);
+  return run.status === 0 ? false : `user ${uid} cannot run this node (${process.execPath})`;
 }
 
 /** A fresh temporary directory, removed by the returned cleanup. */
