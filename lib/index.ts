@@ -37,6 +37,7 @@ export {
   type SubprocessResult,
   type SpawnError,
   type SpawnOptions,
+  type SpawnEnv,
   type SpawnMethod,
   type StdioEntry,
   type RlimitValue,

@@ -55,7 +55,7 @@ test('an AbortSignal kills the child; an aborted signal never starts it', async 
 
   const never = spawn('sleep', ['30'], { signal: AbortSignal.abort() });
   assert.equal(never.pid, undefined);
-  await assert.rejects(never, { code: 'ABORT_ERR', name: 'AbortError' });
+  await assert.rejects(never, { code: 'ABORT_ERR', name: 'SubprocessError', isCanceled: true });
 });
 
 test('maxBuffer truncates, kills and rejects', async () => {

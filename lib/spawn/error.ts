@@ -1,10 +1,14 @@
 /**
- * The two ways a spawn fails: the child could not be started (a system
- * error: `code`, `errno`, `syscall`, `path`, `spawnargs`), or it ran and
- * failed (a {@link SubprocessError}).
+ * Everything a subprocess can end in rejects with one class,
+ * {@link SubprocessError}: a start that failed (a missing program, EACCES, a
+ * failing chdir / setuid / execve in the child: then it carries the system
+ * error's `code`, `errno`, `syscall`, `path` and `spawnargs`, and the system
+ * error as `cause`), an abort before the start, a non-zero exit, a signal,
+ * a timeout, an abort, maxBuffer.
  */
 import { systemError, type SystemError } from '../errors';
 import type { LaunchMethod } from './launched';
+import { failureMessage } from './errorMessage';
 
 /** A start that failed: a Node-style system error that also names the arguments. */
 export interface SpawnError extends SystemError {
@@ -69,6 +73,17 @@ export interface SubprocessResult<T = string | Buffer> {
   maxBufferExceeded: boolean;
 }
 
+/** A start that failed, before any child ran (or an AbortSignal aborted before the start). */
+export interface StartFailure {
+  /** The system error (ENOENT, EACCES, ...) or the AbortError. */
+  cause: Error;
+  command: string;
+  spawnargs: string[];
+  durationMs: number;
+  /** The AbortSignal had already fired: nothing was started. */
+  isCanceled?: boolean;
+}
+
 function reason(
   result: SubprocessResult<unknown>,
   timeout: number,
@@ -83,38 +98,118 @@ function reason(
   return { code: undefined, text: `failed with exit code ${result.exitCode ?? '?'}` };
 }
 
-/** A child that ran and did not succeed: non-zero exit, a signal, a timeout, an abort, maxBuffer. */
-export class SubprocessError<T = string | Buffer> extends Error implements SubprocessResult<T> {
+function isStartFailure(from: object): from is StartFailure {
+  return 'cause' in from && !('exitCode' in from);
+}
+
+/**
+ * Everything a subprocess can end in: a start that failed, a non-zero exit,
+ * a signal, a timeout, an abort, maxBuffer. The message names the command
+ * and ends with the last lines of its stderr (when it was collected).
+ */
+export class SubprocessError<T = string | Buffer> extends Error {
+  /**
+   * `'ENOENT'`, `'EACCES'`, ... for a start that failed (a system error's code);
+   * `'ETIMEDOUT'`, `'ABORT_ERR'`, `'ERR_CHILD_PROCESS_STDIO_MAXBUFFER'`;
+   * undefined for a plain non-zero exit or a signal.
+   */
   code: string | undefined;
+  /** For a start that failed: the errno as Node reports it (negative, e.g. `-2`). */
+  declare errno?: number;
+  /** For a start that failed: the step that failed (`'execve'`, `'chdir'`, `'setuid'`, ...). */
+  declare syscall?: string;
+  /** For a start that failed: the path the failing step was about, where one applies. */
+  declare path?: string;
+  /** For a start that failed: the arguments after the file, as Node's child_process reports them. */
+  declare spawnargs?: string[];
+  /** The exit code; `null` after a signal or when the child never started. */
   exitCode: number | null;
+  /** The name of the signal that ended the child, or `null`. */
   signal: string | null;
+  /** Collected stdout (as in the result); undefined when the child never started. */
   stdout: T | undefined;
+  /** Collected stderr (as in the result); undefined when the child never started. */
   stderr: T | undefined;
   durationMs: number;
-  pid: number;
+  /** The child's pid; undefined when it never started. */
+  pid: number | undefined;
   command: string;
-  method: LaunchMethod;
+  /** How the child was started; undefined when it never started. */
+  method: LaunchMethod | undefined;
   timedOut: boolean;
   isCanceled: boolean;
   maxBufferExceeded: boolean;
 
-  constructor(result: SubprocessResult<T>, timeout = 0) {
-    const { code, text } = reason(result, timeout);
-    super(`Command ${text}: ${result.command}`);
+  constructor(from: SubprocessResult<T> | StartFailure, timeout = 0) {
+    const start = isStartFailure(from);
+    const headline = start
+      ? `Command failed to start: ${from.command}\n${from.cause.message}`
+      : `Command ${reason(from, timeout).text}: ${from.command}`;
+    super(
+      start ? headline : failureMessage(headline, from.stderr),
+      start ? { cause: from.cause } : {},
+    );
     this.name = 'SubprocessError';
-    this.code = code;
-    this.exitCode = result.exitCode;
-    this.signal = result.signal;
-    this.stdout = result.stdout;
-    this.stderr = result.stderr;
-    this.durationMs = result.durationMs;
-    this.pid = result.pid;
-    this.command = result.command;
-    this.method = result.method;
-    this.timedOut = result.timedOut;
-    this.isCanceled = result.isCanceled;
-    this.maxBufferExceeded = result.maxBufferExceeded;
+    const r = start ? notStarted<T>(from) : from;
+    this.code = start ? (from.cause as Partial<SystemError>).code : reason(from, timeout).code;
+    this.exitCode = r.exitCode;
+    this.signal = r.signal;
+    this.stdout = r.stdout;
+    this.stderr = r.stderr;
+    this.durationMs = r.durationMs;
+    this.pid = r.pid;
+    this.command = r.command;
+    this.method = r.method;
+    this.timedOut = r.timedOut;
+    this.isCanceled = r.isCanceled;
+    this.maxBufferExceeded = r.maxBufferExceeded;
+    if (start) this.#systemFields(from);
   }
+
+  /** The Node system-error fields of the cause, and the arguments. */
+  #systemFields(from: StartFailure): void {
+    const cause = from.cause as Partial<SystemError>;
+    if (cause.errno !== undefined) this.errno = cause.errno;
+    if (cause.syscall !== undefined) this.syscall = cause.syscall;
+    if (cause.path !== undefined) this.path = cause.path;
+    this.spawnargs = from.spawnargs;
+  }
+}
+
+/** The result-shaped fields of a child that never ran. */
+function notStarted<T>(
+  from: StartFailure,
+): Omit<SubprocessResult<T>, 'pid' | 'method'> & { pid: undefined; method: undefined } {
+  return {
+    exitCode: null,
+    signal: null,
+    stdout: undefined,
+    stderr: undefined,
+    durationMs: from.durationMs,
+    pid: undefined,
+    command: from.command,
+    method: undefined,
+    timedOut: false,
+    isCanceled: from.isCanceled ?? false,
+    maxBufferExceeded: false,
+  };
+}
+
+/** The error of a start that failed, as every spawn reports it. */
+export function startFailed(
+  cause: Error,
+  prepared: { command: string; spawnargs: string[] },
+  started: number,
+  isCanceled = false,
+): SubprocessError<never> {
+  if (cause instanceof SubprocessError) return cause as SubprocessError<never>;
+  return new SubprocessError<never>({
+    cause,
+    command: prepared.command,
+    spawnargs: prepared.spawnargs,
+    durationMs: performance.now() - started,
+    isCanceled,
+  });
 }
 
 /** True when the result is a success (exit 0, nothing killed it). */

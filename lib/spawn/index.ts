@@ -14,8 +14,11 @@ type TextOutput = SpawnOptions & { encoding?: BufferEncoding };
 
 /**
  * Starts `file` with `args`. Argument and option errors throw at once;
- * a start that fails (ENOENT, EACCES, EBADF, a failing chdir / setuid /
- * execve in the child) makes the returned Subprocess reject. The collected
+ * everything else rejects the returned Subprocess with one class,
+ * {@link SubprocessError}: a start that fails (ENOENT, EACCES, EBADF, a
+ * failing chdir / setuid / execve in the child; with the system error's
+ * `code`, `errno`, `syscall`, `path`), a non-zero exit, a signal, a
+ * timeout, an abort. The collected
  * output is a string, or a Buffer with `encoding: 'buffer'`.
  */
 export function spawn(file: string | Buffer, args: Args, options: BufferOutput): Subprocess<Buffer>;
@@ -42,5 +45,5 @@ export function spawn(
 export { Subprocess } from './subprocess';
 export { spawnSync } from './spawnSync';
 export { SubprocessError, type SubprocessResult, type SpawnError } from './error';
-export type { SpawnOptions, StdioEntry, RlimitValue, StreamWithFd } from './options';
+export type { SpawnOptions, SpawnEnv, StdioEntry, RlimitValue, StreamWithFd } from './options';
 export type { SpawnMethod } from './types';

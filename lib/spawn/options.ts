@@ -32,6 +32,11 @@ import { checkHandOver } from './handOver';
 const INT32_MAX = 2 ** 31 - 1;
 const UINT32_LIMIT = 2 ** 32 - 2; // (uid_t)-1 means "unchanged" to the kernel
 
+/** The environment a child gets: strings (or bytes); numbers, bigints and booleans become strings. */
+export type SpawnEnv = Readonly<
+  Record<string, string | Buffer | number | bigint | boolean | undefined>
+>;
+
 /** A stream that owns an fd (process.stdout, fs streams, net sockets). */
 export type StreamWithFd = (Readable | Writable) & { fd?: number };
 
@@ -45,8 +50,12 @@ export type RlimitValue = number | readonly [number, number] | { soft: number; h
 export interface SpawnOptions {
   /** The child's working directory (default: the parent's). */
   cwd?: string | Buffer | URL;
-  /** The child's environment (default: `process.env`). Its `PATH` is the one searched. */
-  env?: Environment;
+  /**
+   * The child's environment (default: `process.env`). Its `PATH` is the one searched.
+   * Numbers, bigints and booleans are converted to strings as child_process does
+   * (`{ PORT: 3000 }`); `undefined` leaves the key out; other values are refused.
+   */
+  env?: SpawnEnv;
   /** `argv[0]` for the child (default: `file` as given). */
   argv0?: string | Buffer;
   /**
@@ -312,6 +321,30 @@ function checkCwd(value: unknown): { cwd: Buffer | null; text: string | undefine
   return { cwd: bytes, text: bytes.toString('utf8') };
 }
 
+/** `env` with numbers, bigints and booleans as strings; objects, symbols and functions refused. */
+function checkEnv(value: unknown): Environment | undefined {
+  if (value === undefined) return undefined;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw invalidArgType('options.env', 'of type object', value);
+  }
+  const env: Environment = {};
+  for (const key of Object.keys(value)) {
+    const entry: unknown = (value as Record<string, unknown>)[key];
+    if (typeof entry === 'number' || typeof entry === 'bigint' || typeof entry === 'boolean') {
+      env[key] = String(entry);
+    } else if (entry === undefined || typeof entry === 'string' || entry instanceof Uint8Array) {
+      env[key] = entry as string | Buffer | undefined;
+    } else {
+      throw invalidArgType(
+        `options.env.${key}`,
+        'of type string, number, bigint, boolean or an instance of Buffer',
+        entry,
+      );
+    }
+  }
+  return env;
+}
+
 /** The PATH the child gets, as bytes: a Buffer value is searched as it is. */
 function envPathOf(env: unknown): Buffer | undefined {
   const path = env === undefined ? process.env.PATH : (env as Record<string, unknown>).PATH;
@@ -448,7 +481,7 @@ export function checkOptions(options: unknown): CheckedOptions {
   if (!isLinux) refuseWithoutAddon(opts);
   const input = checkInput(own(opts, 'input'));
   const stdio = checkStdio(own(opts, 'stdio'), input !== undefined);
-  const env = own(opts, 'env');
+  const env = checkEnv(own(opts, 'env'));
   const { cwd, text } = checkCwd(own(opts, 'cwd'));
   const argv0 = own(opts, 'argv0');
   const method = checkMethod(opts);

@@ -7,7 +7,13 @@
 import { binding, isLinux } from '../native';
 import { decodeWaitStatus } from '../posix/wait';
 import { systemError } from '../errors';
-import { SubprocessError, succeeded, nativeSpawnError, type SubprocessResult } from './error';
+import {
+  SubprocessError,
+  nativeSpawnError,
+  startFailed,
+  succeeded,
+  type SubprocessResult,
+} from './error';
 import { discardFdPlan, makeReady, prepare, splitArguments } from './prepare';
 import type { Prepared } from './types';
 import { abortError } from './abort';
@@ -18,7 +24,8 @@ import type { SpawnOptions } from './options';
 /**
  * Runs `file` to completion. Returns the {@link SubprocessResult}; throws a
  * {@link SubprocessError} when it did not succeed (unless `reject: false`),
- * and a system error when it could not start. The AbortSignal is only
+ * or could not start (then with the system error's `code`, `errno`,
+ * `syscall`, `path`). The AbortSignal is only
  * checked before the start: nothing else can run while this waits.
  */
 export function spawnSync(
@@ -48,8 +55,14 @@ export function spawnSync(
   const split = splitArguments(args, options);
   const prepared = prepare(file, split.args, split.options);
   const o = prepared.options;
-  if (o.signal?.aborted) throw abortError(o.signal);
-  const result = isLinux ? spawnSyncPosix(prepared) : spawnSyncWin32(prepared);
+  const started = performance.now();
+  if (o.signal?.aborted) throw startFailed(abortError(o.signal), prepared, started, true);
+  let result: SubprocessResult;
+  try {
+    result = isLinux ? spawnSyncPosix(prepared) : spawnSyncWin32(prepared);
+  } catch (error) {
+    throw startFailed(error as Error, prepared, started);
+  }
   // The loop has not run since the start: nothing of theirs was read here.
   handOver(o.streams);
   if (o.reject && !succeeded(result)) throw new SubprocessError(result, o.timeout);

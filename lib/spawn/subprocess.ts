@@ -27,7 +27,7 @@ import type { ExitWatch } from '../exitWatcher';
 import { signalNumber, type Signal } from '../signals';
 import type { WaitStatus } from '../posix/wait';
 import type { CheckedOptions, Prepared } from './types';
-import { SubprocessError, succeeded, type SubprocessResult } from './error';
+import { SubprocessError, startFailed, succeeded, type SubprocessResult } from './error';
 import type { Launched, LaunchMethod } from './launched';
 import { launchPosix } from './launchPosix';
 import { launchWin32 } from './launchWin32';
@@ -103,7 +103,7 @@ export class Subprocess<T extends string | Buffer = string | Buffer>
   #launch(prepared: Prepared & { file: Buffer; argv: Buffer[] }): void {
     const options = prepared.options;
     if (options.signal?.aborted) {
-      this.#fail(abortError(options.signal));
+      this.#fail(abortError(options.signal), true);
       return;
     }
     const launched = isLinux ? launchPosix(prepared) : launchWin32(prepared);
@@ -230,7 +230,14 @@ export class Subprocess<T extends string | Buffer = string | Buffer>
     return this.#output?.abandon() ?? false;
   }
 
-  #fail(error: Error): void {
+  /** The child never started (or never will): one SubprocessError for `exited`, the result and 'error'. */
+  #fail(cause: Error, isCanceled = false): void {
+    const error = startFailed(
+      cause,
+      { command: this.#command, spawnargs: this.spawnargs.slice(1) },
+      this.#start,
+      isCanceled,
+    );
     this.#rejectExited(error);
     this.#settle({ error });
     process.nextTick(() => {
