@@ -99,6 +99,8 @@ export interface NativeSpawnSyncOptions {
   timeoutMs: number;
   maxBuffer: number;
   killSignal: number;
+  /** SIGKILL this long after killSignal was sent (-1: never). */
+  forceKillAfterMs: number;
 }
 
 export interface NativeSpawnSyncResult {

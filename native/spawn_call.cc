@@ -73,6 +73,9 @@ struct SyncRun {
   double max_buffer = 0;
   double timeout_ms = 0;
   int kill_signal = SIGTERM;
+  // After a kill with kill_signal, SIGKILL follows this much later (< 0: never).
+  double force_kill_after_ms = -1;
+  double force_kill_at = 0;
   bool exited = false;
   bool killed = false;
   bool timed_out = false;
@@ -88,12 +91,30 @@ struct SyncRun {
   void Kill() {
     if (killed || exited) return;
     killed = true;
+    Signal(kill_signal);
+    if (force_kill_after_ms >= 0 && kill_signal != SIGKILL) {
+      force_kill_at = NowMs() + force_kill_after_ms;
+    }
+  }
+
+  void Signal(int signal) {
     // Not yet reaped, so the pid is still this child's even without a pidfd.
     if (pidfd >= 0) {
-      syscall(SYS_pidfd_send_signal, pidfd, kill_signal, nullptr, 0);
+      syscall(SYS_pidfd_send_signal, pidfd, signal, nullptr, 0);
     } else {
-      kill(pid, kill_signal);
+      kill(pid, signal);
     }
+  }
+
+  // The child ignored kill_signal for too long: SIGKILL, once. Returns the
+  // longest poll may wait before this must be looked at again (-1: no bound).
+  int ForceKillDue() {
+    if (force_kill_at <= 0 || exited) return -1;
+    double left = force_kill_at - NowMs();
+    if (left > 0) return static_cast<int>(left) + 1;
+    force_kill_at = 0;
+    Signal(SIGKILL);
+    return -1;
   }
 
   void TryReap(bool block) {
@@ -163,7 +184,7 @@ struct SyncRun {
         if (fd >= 0) fds[count++] = {fd, POLLIN, 0};
       }
       if (!exited && pidfd >= 0) fds[count++] = {pidfd, POLLIN, 0};
-      int wait_ms = -1;
+      int wait_ms = ForceKillDue();
       if (!exited && pidfd < 0) wait_ms = 10;  // no pidfd: look again soon
       if (deadline > 0 && !stop_reading) {
         double left = deadline - NowMs();
@@ -202,7 +223,7 @@ struct SyncRun {
 };
 
 // spawnSync(plan, { stdinFd, input, stdoutFd, stderrFd, timeoutMs, maxBuffer,
-// killSignal }) -> { pid, method, status, stdout, stderr, timedOut,
+// killSignal, forceKillAfterMs }) -> { pid, method, status, stdout, stderr, timedOut,
 // maxBufferExceeded }. The fds are the parent ends of the pipes; all of them
 // are closed before returning.
 Napi::Value SpawnSync(const Napi::CallbackInfo& info) {
@@ -216,6 +237,7 @@ Napi::Value SpawnSync(const Napi::CallbackInfo& info) {
   run.timeout_ms = o.Get("timeoutMs").As<Napi::Number>().DoubleValue();
   run.max_buffer = o.Get("maxBuffer").As<Napi::Number>().DoubleValue();
   run.kill_signal = o.Get("killSignal").As<Napi::Number>().Int32Value();
+  run.force_kill_after_ms = o.Get("forceKillAfterMs").As<Napi::Number>().DoubleValue();
 
   Launched child;
   LaunchError error;

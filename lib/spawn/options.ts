@@ -99,8 +99,14 @@ export interface SpawnOptions {
   timeout?: number;
   /** Aborting kills the child, or once it is gone stops the wait for its pipes, as `timeout` does. */
   signal?: AbortSignal;
-  /** The signal used by `timeout`, `signal` and `maxBuffer` (default `'SIGTERM'`). */
+  /** The signal used by `timeout`, `signal`, `maxBuffer` and `kill()` (default `'SIGTERM'`). */
   killSignal?: Signal;
+  /**
+   * When a child sent a signal by `timeout`, `signal`, `maxBuffer` or `kill()` is still
+   * alive this many milliseconds later, it gets SIGKILL (default 5000; `false`: never,
+   * `true`: the default). A signal that is SIGKILL already needs no follow-up.
+   */
+  forceKillAfterDelay?: number | boolean;
   /** Written to the child's stdin, which is then closed. */
   input?: string | Buffer | Uint8Array;
   /** How collected output is returned: a Buffer encoding, or `'buffer'` (default `'utf8'`). */
@@ -130,6 +136,7 @@ const OPTION_KEYS = [
   'timeout',
   'signal',
   'killSignal',
+  'forceKillAfterDelay',
   'input',
   'encoding',
   'maxBuffer',
@@ -441,6 +448,18 @@ function refuseSetsidWithPgid(opts: SpawnOptions): void {
   }
 }
 
+/** The default of `forceKillAfterDelay`, as execa's. */
+const FORCE_KILL_AFTER_DELAY = 5000;
+
+function checkForceKillAfterDelay(value: unknown): number {
+  if (value === undefined || value === true) return FORCE_KILL_AFTER_DELAY;
+  if (value === false) return -1;
+  if (typeof value !== 'number') {
+    throw invalidArgType('options.forceKillAfterDelay', 'of type number or boolean', value);
+  }
+  return validateInteger(value, 'options.forceKillAfterDelay', 0, INT32_MAX);
+}
+
 function checkMaxBuffer(value: number | undefined): number {
   const maxBuffer = value ?? 100 * 1024 * 1024;
   if (maxBuffer !== Infinity)
@@ -504,6 +523,7 @@ export function checkOptions(options: unknown): CheckedOptions {
     timeout: validateInteger(own(opts, 'timeout') ?? 0, 'options.timeout', 0, INT32_MAX),
     signal,
     killSignal,
+    forceKillAfterDelay: checkForceKillAfterDelay(own(opts, 'forceKillAfterDelay')),
     input,
     encoding: checkEncoding(own(opts, 'encoding')),
     maxBuffer,

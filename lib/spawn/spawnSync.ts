@@ -87,6 +87,7 @@ function spawnSyncPosix(prepared: Prepared & { file: Buffer; argv: Buffer[] }): 
       timeoutMs: o.timeout,
       maxBuffer: o.maxBuffer === Infinity ? Number.MAX_SAFE_INTEGER : o.maxBuffer,
       killSignal: o.killSignal,
+      forceKillAfterMs: o.forceKillAfterDelay,
     });
   } catch (error) {
     throw nativeSpawnError(error, {

@@ -34,6 +34,7 @@ import { launchWin32 } from './launchWin32';
 import { abortError } from './abort';
 import { CollectedOutput } from './output';
 import { handOver, ownStream } from './handOver';
+import { ForceKill } from './forceKill';
 
 type Outcome = { result: SubprocessResult } | { error: Error };
 
@@ -79,12 +80,16 @@ export class Subprocess<T extends string | Buffer = string | Buffer>
   #onAbort: (() => void) | undefined;
   #reaped = false;
   #output: CollectedOutput | undefined;
+  readonly #forceKill: ForceKill;
 
   /** @internal Use {@link spawn}. */
   constructor(prepared: Prepared & { file: Buffer; argv: Buffer[] }) {
     super();
     this.#options = prepared.options;
     this.#command = prepared.command;
+    this.#forceKill = new ForceKill(prepared.options.forceKillAfterDelay, (signal) => {
+      this.#watch?.kill(signal);
+    });
     this.spawnfile = prepared.fileText;
     this.spawnargs = [prepared.fileText, ...prepared.spawnargs];
     this.#outcome = new Promise<Outcome>((resolve) => {
@@ -135,6 +140,7 @@ export class Subprocess<T extends string | Buffer = string | Buffer>
     this.exitCode = status.exitCode;
     this.signalCode = status.signal;
     this.#reaped = true;
+    this.#forceKill.cancel();
     this.#releaseStdin();
     this.#resolveExited(status);
     this.emit('exit', status.exitCode, status.signal);
@@ -246,6 +252,7 @@ export class Subprocess<T extends string | Buffer = string | Buffer>
   }
 
   #cleanup(): void {
+    this.#forceKill.cancel();
     if (this.#timer) clearTimeout(this.#timer);
     if (this.#onAbort) this.#options.signal?.removeEventListener('abort', this.#onAbort);
   }
@@ -254,12 +261,17 @@ export class Subprocess<T extends string | Buffer = string | Buffer>
    * Sends `signal` (default 'SIGTERM'). True when it was delivered; false when
    * the child never started or has already exited, reaped or not (a recycled
    * pid is never signalled: the signal goes through the child's pidfd).
+   * Unless `forceKillAfterDelay` is `false`, a child still alive that long
+   * after the signal gets SIGKILL.
    */
   kill(signal: Signal = 'SIGTERM'): boolean {
     const number = signalNumber(signal, 'signal');
     if (!this.#watch) return false;
     const sent = this.#watch.kill(number);
-    if (sent) this.killed = true;
+    if (sent) {
+      this.killed = true;
+      this.#forceKill.after(number);
+    }
     return sent;
   }
 

@@ -34,6 +34,8 @@ export interface CheckedOptions {
   timeout: number;
   signal: AbortSignal | undefined;
   killSignal: number;
+  /** Milliseconds from a kill to SIGKILL; -1: never. */
+  forceKillAfterDelay: number;
   input: Buffer | undefined;
   encoding: BufferEncoding | 'buffer';
   maxBuffer: number;
