@@ -72,6 +72,18 @@ export interface SpawnOptions {
   closeFds?: boolean;
   /** The child leads a new session. */
   setsid?: boolean;
+  /**
+   * Kill the child (with `killSignal`) when this process exits, or when SIGINT, SIGTERM
+   * or SIGHUP ends it (default `true`; the signal itself is not swallowed: see README,
+   * "Cleanup"). A SIGKILL of this process cannot be seen: add `pdeathsig` for that.
+   * `false` for a child that must outlive this process.
+   */
+  cleanup?: boolean;
+  /**
+   * A daemon: the child leads a new session (`setsid`) and outlives this process
+   * (`cleanup: false` unless given). Stdio still defaults to pipes: pass `'ignore'`.
+   */
+  detached?: boolean;
   /** Process group: 0 makes a new group led by the child, > 0 joins that group. */
   pgid?: number;
   uid?: number;
@@ -125,6 +137,8 @@ const OPTION_KEYS = [
   'fds',
   'closeFds',
   'setsid',
+  'cleanup',
+  'detached',
   'pgid',
   'uid',
   'gid',
@@ -372,6 +386,7 @@ function defaultEnvp(): Buffer[] | null {
 /** Options that ask for something only the POSIX child path can do, and the value that asks nothing. */
 const POSIX_ONLY: readonly [keyof SpawnOptions, unknown][] = [
   ['setsid', false],
+  ['detached', false],
   ['pgid', undefined],
   ['uid', undefined],
   ['gid', undefined],
@@ -439,11 +454,12 @@ function checkAbortSignal(signal: unknown): AbortSignal | undefined {
 // whose id is its pid; the kernel refuses setpgid for a session leader.
 function refuseSetsidWithPgid(opts: SpawnOptions): void {
   const pgid = own(opts, 'pgid');
-  if (own(opts, 'setsid') === true && pgid !== undefined) {
+  const newSession = own(opts, 'setsid') === true || own(opts, 'detached') === true;
+  if (newSession && pgid !== undefined) {
     throw invalidArgValue(
       'options.pgid',
       pgid,
-      'cannot be combined with setsid: true (a new session already makes a new process group led by the child)',
+      'cannot be combined with setsid or detached: true (a new session already makes a new process group led by the child)',
     );
   }
 }
@@ -472,14 +488,25 @@ function checkChildSetup(
   opts: SpawnOptions,
 ): Pick<
   CheckedOptions,
-  'closeFds' | 'setsid' | 'pgid' | 'uid' | 'gid' | 'groups' | 'umask' | 'rlimits' | 'pdeathsig'
+  | 'closeFds'
+  | 'setsid'
+  | 'cleanup'
+  | 'pgid'
+  | 'uid'
+  | 'gid'
+  | 'groups'
+  | 'umask'
+  | 'rlimits'
+  | 'pdeathsig'
 > {
   const pgid = own(opts, 'pgid');
   const groups = own(opts, 'groups');
   const umask = own(opts, 'umask');
+  const detached = validateBoolean(own(opts, 'detached') ?? false, 'options.detached');
   return {
     closeFds: validateBoolean(own(opts, 'closeFds') ?? true, 'options.closeFds'),
-    setsid: validateBoolean(own(opts, 'setsid') ?? false, 'options.setsid'),
+    setsid: validateBoolean(own(opts, 'setsid') ?? false, 'options.setsid') || detached,
+    cleanup: validateBoolean(own(opts, 'cleanup') ?? !detached, 'options.cleanup'),
     pgid: pgid === undefined ? -1 : validateInteger(pgid, 'options.pgid', 0, INT32_MAX),
     uid: checkId(own(opts, 'uid'), 'options.uid'),
     gid: checkId(own(opts, 'gid'), 'options.gid'),

@@ -35,6 +35,7 @@ import { abortError } from './abort';
 import { CollectedOutput } from './output';
 import { handOver, ownStream } from './handOver';
 import { ForceKill } from './forceKill';
+import { cleanupOnExit, forgetCleanup, type CleanupVictim } from './cleanup';
 
 type Outcome = { result: SubprocessResult } | { error: Error };
 
@@ -81,6 +82,9 @@ export class Subprocess<T extends string | Buffer = string | Buffer>
   #reaped = false;
   #output: CollectedOutput | undefined;
   readonly #forceKill: ForceKill;
+  readonly #victim: CleanupVictim = {
+    killForCleanup: () => this.#watch?.kill(this.#options.killSignal),
+  };
 
   /** @internal Use {@link spawn}. */
   constructor(prepared: Prepared & { file: Buffer; argv: Buffer[] }) {
@@ -119,6 +123,7 @@ export class Subprocess<T extends string | Buffer = string | Buffer>
     this.pid = launched.pid;
     this.method = launched.method;
     this.#watch = launched.watch;
+    if (options.cleanup) cleanupOnExit(this.#victim);
     // Before the event loop runs again: nothing of theirs has been read.
     handOver(options.streams);
     const output = this.#adoptStdio(launched.stdio);
@@ -140,6 +145,7 @@ export class Subprocess<T extends string | Buffer = string | Buffer>
     this.exitCode = status.exitCode;
     this.signalCode = status.signal;
     this.#reaped = true;
+    forgetCleanup(this.#victim);
     this.#forceKill.cancel();
     this.#releaseStdin();
     this.#resolveExited(status);
@@ -252,6 +258,7 @@ export class Subprocess<T extends string | Buffer = string | Buffer>
   }
 
   #cleanup(): void {
+    forgetCleanup(this.#victim);
     this.#forceKill.cancel();
     if (this.#timer) clearTimeout(this.#timer);
     if (this.#onAbort) this.#options.signal?.removeEventListener('abort', this.#onAbort);

@@ -34,6 +34,8 @@ export interface CheckedOptions {
   timeout: number;
   signal: AbortSignal | undefined;
   killSignal: number;
+  /** Kill the child when this process exits or a signal ends it. */
+  cleanup: boolean;
   /** Milliseconds from a kill to SIGKILL; -1: never. */
   forceKillAfterDelay: number;
   input: Buffer | undefined;
