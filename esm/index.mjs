@@ -4,5 +4,5 @@ import forkexec from '../dist/index.js';
 
 export const { posix, fork, atFork, safeModeFlags, Process, Pool, getStartMethods, forkserver } =
   forkexec;
-export const { spawn, spawnSync, Subprocess, SubprocessError, exec } = forkexec;
+export const { spawn, spawnSync, pipeline, Subprocess, SubprocessError, exec } = forkexec;
 export default forkexec;

@@ -71,6 +71,12 @@ export interface SubprocessResult<T = string | Buffer> {
   isCanceled: boolean;
   /** True when an output stream went past `maxBuffer` (it is truncated there). */
   maxBufferExceeded: boolean;
+  /**
+   * For `a.pipe(file, ...)`: how `a`, the child whose stdout this one read, ended
+   * (its result, or its SubprocessError when it failed by a SIGPIPE, which is how a
+   * writer ends when its reader stops early).
+   */
+  pipedFrom?: SubprocessResult | SubprocessError;
 }
 
 /** A start that failed, before any child ran (or an AbortSignal aborted before the start). */
@@ -139,6 +145,10 @@ export class SubprocessError<T = string | Buffer> extends Error {
   timedOut: boolean;
   isCanceled: boolean;
   maxBufferExceeded: boolean;
+  /** As in the result, for `a.pipe(...)`. */
+  declare pipedFrom?: SubprocessResult | SubprocessError;
+  /** For {@link pipeline}: every command's result (or error), in order. */
+  declare results?: (SubprocessResult | SubprocessError)[];
 
   constructor(from: SubprocessResult<T> | StartFailure, timeout = 0) {
     const start = isStartFailure(from);
@@ -163,6 +173,7 @@ export class SubprocessError<T = string | Buffer> extends Error {
     this.timedOut = r.timedOut;
     this.isCanceled = r.isCanceled;
     this.maxBufferExceeded = r.maxBufferExceeded;
+    if ('pipedFrom' in r && r.pipedFrom !== undefined) this.pipedFrom = r.pipedFrom;
     if (start) this.#systemFields(from);
   }
 

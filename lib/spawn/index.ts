@@ -44,6 +44,13 @@ export function spawn(
 
 export { Subprocess } from './subprocess';
 export { spawnSync } from './spawnSync';
+export {
+  pipeline,
+  type PipelineCommand,
+  type PipelineOptions,
+  type PipelineResult,
+  type PipelineStep,
+} from './pipeline';
 export { SubprocessError, type SubprocessResult, type SpawnError } from './error';
 export type { SpawnOptions, SpawnEnv, StdioEntry, RlimitValue, StreamWithFd } from './options';
 export type { SpawnMethod } from './types';

@@ -35,6 +35,9 @@ import { abortError } from './abort';
 import { CollectedOutput } from './output';
 import { handOver, ownStream } from './handOver';
 import { ForceKill } from './forceKill';
+import { prepare, splitArguments } from './prepare';
+import type { SpawnOptions } from './options';
+import { pipedOptions } from './pipedOptions';
 import { cleanupOnExit, forgetCleanup, type CleanupVictim } from './cleanup';
 
 type Outcome = { result: SubprocessResult } | { error: Error };
@@ -81,6 +84,8 @@ export class Subprocess<T extends string | Buffer = string | Buffer>
   #onAbort: (() => void) | undefined;
   #reaped = false;
   #output: CollectedOutput | undefined;
+  /** For `a.pipe(...)`: `a`, whose outcome this one's includes. */
+  #upstream: Subprocess | undefined;
   readonly #forceKill: ForceKill;
   readonly #victim: CleanupVictim = {
     killForCleanup: () => this.#watch?.kill(this.#options.killSignal),
@@ -296,17 +301,48 @@ export class Subprocess<T extends string | Buffer = string | Buffer>
     for (const s of this.stdio) (s as Socket | null)?.unref();
   }
 
+  /**
+   * Starts `file` with this child's stdout as its stdin: a kernel pipe from one
+   * child to the other, no Node in the middle (the parent closes its end at once).
+   * Call it in the tick this child was started in. Awaiting the returned
+   * Subprocess waits for both: it rejects when the new child fails, or when this
+   * one failed by anything but SIGPIPE (a writer whose reader stopped early);
+   * its result has this child's as `pipedFrom`.
+   */
+  pipe(
+    file: string | Buffer,
+    args?: readonly (string | Buffer)[] | SpawnOptions,
+    options?: SpawnOptions,
+  ): Subprocess {
+    const split = splitArguments(args, options);
+    const next = new Subprocess(
+      prepare(file, split.args, pipedOptions(this.stdout, this.pid, split.options)),
+    );
+    next.#upstream = this;
+    return next;
+  }
+
   then<R1 = SubprocessResult<T>, R2 = never>(
     onFulfilled?: ((value: SubprocessResult<T>) => R1 | PromiseLike<R1>) | null,
     onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
     const reject = this.#options.reject;
     const timeout = this.#options.timeout;
+    const upstream = this.#upstream?.then(
+      (result) => result,
+      (error: unknown) => error as SubprocessError,
+    );
     return this.#outcome
-      .then((o) => {
+      .then(async (o) => {
         if ('error' in o) throw o.error;
-        if (reject && !succeeded(o.result)) throw new SubprocessError(o.result, timeout);
-        return o.result as SubprocessResult<T>;
+        const result = o.result as SubprocessResult<T>;
+        if (upstream) {
+          const from = await upstream;
+          if (from instanceof Error && from.signal !== 'SIGPIPE') throw from;
+          result.pipedFrom = from;
+        }
+        if (reject && !succeeded(result)) throw new SubprocessError(result, timeout);
+        return result;
       })
       .then(onFulfilled, onRejected);
   }
