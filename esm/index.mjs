@@ -2,7 +2,16 @@
 // `import` and `require` share one instance of the package.
 import forkexec from '../dist/index.js';
 
-export const { posix, fork, atFork, safeModeFlags, Process, Pool, getStartMethods, forkserver } =
-  forkexec;
+export const {
+  posix,
+  fork,
+  atFork,
+  safeModeFlags,
+  Process,
+  Pool,
+  getStartMethods,
+  forkserver,
+  moduleTarget,
+} = forkexec;
 export const { spawn, spawnSync, pipeline, Subprocess, SubprocessError, exec } = forkexec;
 export default forkexec;

@@ -10,13 +10,15 @@ export { fork, atFork, safeModeFlags } from './fork';
 export { exec, type ExecOptions, type ExecStdioEntry, type ExecveOptions } from './exec';
 export type { ForkedChild, ForkResult, AtForkHooks } from './fork';
 export * as posix from './posix';
-export { Process, Pool, getStartMethods, forkserver } from './process';
+export { Process, Pool, getStartMethods, forkserver, moduleTarget } from './process';
 export type {
   ProcessOptions,
   PoolOptions,
   StartMethod,
   Target,
   ModuleTarget,
+  TypedModuleTarget,
+  TargetOf,
   ForkserverOptions,
 } from './process';
 export type {
@@ -44,6 +46,7 @@ export {
   type PipelineResult,
   type PipelineStep,
   type SpawnMethod,
+  type OutputOf,
   type StdioEntry,
   type RlimitValue,
 } from './spawn';

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { root, tempDir } from './helpers.mjs';
 
@@ -52,6 +52,11 @@ test('a strict nodenext consumer compiles against the types (ESM and CommonJS)',
       join(dir, 'cjs.cts'),
       `import forkexec = require('forkexec');\nconst { fork, posix, safeModeFlags, spawn, spawnSync } = forkexec;\nasync function main(): Promise<void> {\n${USES}\n}\nvoid main;\n`,
     );
+    // The example consumers of test/types/: each `// @ts-expect-error` line
+    // must be an error, or tsc fails with "Unused '@ts-expect-error' directive".
+    for (const name of readdirSync(join(root, 'test', 'types'))) {
+      copyFileSync(join(root, 'test', 'types', name), join(dir, name));
+    }
     const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
     const version = spawnSync(process.execPath, [tsc, '--version'], { encoding: 'utf8' });
     assert.match(version.stdout, /Version 5\.9\./);

@@ -1,7 +1,7 @@
 /** Process and Pool with the start methods fork, forkserver and spawn. */
-export { Process, type ProcessOptions } from './process';
+export { Process, type ProcessOptions, type TargetOf } from './process';
 export { Pool, type PoolOptions } from './pool';
 export { getStartMethods } from './startMethod';
 export type { StartMethod } from './startMethodTypes';
-export type { Target, ModuleTarget } from './target';
+export { moduleTarget, type Target, type ModuleTarget, type TypedModuleTarget } from './target';
 export { forkserver, type ForkserverOptions } from './forkserver';

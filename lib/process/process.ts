@@ -11,17 +11,25 @@ import { defaultStartMethod, startMethodImpl } from './startMethod';
 import type { StartMethod } from './startMethodTypes';
 import type { ChildExit, StartedChild } from './startedChild';
 import { checkSerializable, targetSpec } from './taskInput';
-import { validateTarget, type Target } from './target';
+import { validateTarget, type TypedModuleTarget } from './target';
 import type { ResultMessage, TaskMessage } from './taskRunner';
 
 const SIGKILL = 9;
 
-/** Options of {@link Process}. */
-export interface ProcessOptions {
+/** A target that takes `A` and gives `T` (or a promise of it): a function, or a typed or plain module target. */
+export type TargetOf<A extends readonly unknown[], T> =
+  ((...args: A) => T | PromiseLike<T>) | TypedModuleTarget<(...args: A) => T | PromiseLike<T>>;
+
+/**
+ * Options of {@link Process}. `A` and `T` are inferred from a function
+ * target (or a {@link moduleTarget}): `args` must fit its parameters and
+ * `join()` gives what it returns, awaited.
+ */
+export interface ProcessOptions<A extends readonly unknown[] = unknown[], T = unknown> {
   /** What the child runs: a function (`fork` only) or `{ module, export }`. */
-  target: Target;
+  target: TargetOf<A, T>;
   /** Arguments for the target; they cross the boundary with v8.serialize. */
-  args?: unknown[];
+  args?: A;
   /** How the child starts (default: `'forkserver'` on POSIX, `'spawn'` on win32). */
   startMethod?: StartMethod;
   /** The child's environment (`spawn` only; default `process.env`). */
@@ -30,15 +38,15 @@ export interface ProcessOptions {
   cwd?: string;
 }
 
-export class Process<T = unknown> {
+export class Process<T = unknown, A extends readonly unknown[] = unknown[]> {
   readonly startMethod: StartMethod;
-  private readonly options: ProcessOptions;
+  private readonly options: ProcessOptions<A, T>;
   private child: StartedChild | undefined;
-  private outcome: Promise<T> | undefined;
+  private outcome: Promise<Awaited<T>> | undefined;
   private exit: ChildExit | undefined;
 
-  constructor(options: ProcessOptions) {
-    const opts = validateOptions<ProcessOptions>(options, 'options');
+  constructor(options: ProcessOptions<A, T>) {
+    const opts = validateOptions<ProcessOptions<A, T>>(options, 'options');
     validateTarget(opts.target, 'options.target');
     if (opts.args !== undefined && !Array.isArray(opts.args)) {
       throw invalidArgType('options.args', 'an instance of Array', opts.args);
@@ -47,7 +55,7 @@ export class Process<T = unknown> {
       opts.startMethod ?? defaultStartMethod(),
       'options.startMethod',
     ).name;
-    this.options = opts as ProcessOptions;
+    this.options = opts as ProcessOptions<A, T>;
   }
 
   /** The child's pid once started. */
@@ -71,7 +79,7 @@ export class Process<T = unknown> {
       throw forkexecError('ERR_FORKEXEC_ALREADY_STARTED', 'This Process was already started');
     const impl = startMethodImpl(this.startMethod);
     const target = targetSpec(this.options.target, impl);
-    const args = this.options.args ?? [];
+    const args: unknown[] = [...(this.options.args ?? [])];
     checkSerializable(args);
     const child = impl.start({
       ...(this.options.env === undefined ? {} : { env: this.options.env }),
@@ -86,7 +94,7 @@ export class Process<T = unknown> {
   }
 
   /** Waits for the child's result (and its exit). Rejects with the child's error, or if it died. */
-  join(): Promise<T> {
+  join(): Promise<Awaited<T>> {
     if (!this.outcome)
       return Promise.reject(
         forkexecError('ERR_FORKEXEC_NOT_STARTED', 'Call start() before join()'),
@@ -95,7 +103,7 @@ export class Process<T = unknown> {
   }
 
   /** `start()` then `join()`. */
-  run(): Promise<T> {
+  run(): Promise<Awaited<T>> {
     return this.start().join();
   }
 
@@ -105,7 +113,7 @@ export class Process<T = unknown> {
     return this.child?.kill(number) ?? false;
   }
 
-  private async collect(child: StartedChild): Promise<T> {
+  private async collect(child: StartedChild): Promise<Awaited<T>> {
     const result = await new Promise<ResultMessage | null>((resolve) => {
       child.channel.once('message', (message: ResultMessage) => {
         resolve(message);
@@ -122,6 +130,6 @@ export class Process<T = unknown> {
     if (child.channel.failure) throw child.channel.failure;
     if (result === null) throw diedError(child.pid, this.exit);
     if (!result.ok) throw childError(result.error, child.pid);
-    return result.value as T;
+    return result.value as Awaited<T>;
   }
 }

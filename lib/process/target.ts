@@ -17,6 +17,28 @@ export interface ModuleTarget {
 /** What a Process or Pool task runs. */
 export type Target = ((...args: never[]) => unknown) | ModuleTarget;
 
+/**
+ * A module target that carries the type of the function it names (types
+ * only: nothing of it exists at run time), made by {@link moduleTarget}, so
+ * that `args` and the result are checked as for a function target.
+ */
+export interface TypedModuleTarget<F extends (...args: never[]) => unknown> extends ModuleTarget {
+  /** Never set: the function type, for the compiler alone. */
+  readonly __function?: F;
+}
+
+/**
+ * Types a module target by the function it names:
+ * `moduleTarget<typeof import('./work.mjs').square>({ module: ..., export: 'square' })`.
+ * Returns the same object.
+ */
+export function moduleTarget<F extends (...args: never[]) => unknown>(
+  target: ModuleTarget,
+): TypedModuleTarget<F> {
+  validateTarget(target, 'target');
+  return target;
+}
+
 /** A target as it travels to a child: a resolved module path, or the id of a registered function. */
 export type TargetSpec =
   { kind: 'module'; path: string; export: string } | { kind: 'function'; id: number };

@@ -38,8 +38,11 @@ export function nativeSpawnError(
   );
 }
 
-/** What a finished child gave. */
-export interface SubprocessResult<T = string | Buffer> {
+/**
+ * What a finished child gave. `Stdout` / `Stderr` are what spawn()'s types
+ * worked out from `stdio` and `encoding` (see {@link OutputOf}).
+ */
+export interface SubprocessResult<Stdout = string | Buffer | undefined, Stderr = Stdout> {
   /** The exit code, or `null` when a signal ended the child. */
   exitCode: number | null;
   /** The name of the signal that ended the child, or `null`. */
@@ -47,11 +50,11 @@ export interface SubprocessResult<T = string | Buffer> {
   /**
    * Collected stdout, decoded per `encoding`. `undefined` when stdout was not
    * a pipe, or when its pipe was handed to another child as stdio (then that
-   * child got every byte and the parent read none).
+   * child got every byte and the parent read none; the types cannot see that).
    */
-  stdout: T | undefined;
+  stdout: Stdout;
   /** Collected stderr, as `stdout`. */
-  stderr: T | undefined;
+  stderr: Stderr;
   /** From the start to the exit. */
   durationMs: number;
   pid: number;
@@ -150,7 +153,7 @@ export class SubprocessError<T = string | Buffer> extends Error {
   /** For {@link pipeline}: every command's result (or error), in order. */
   declare results?: (SubprocessResult | SubprocessError)[];
 
-  constructor(from: SubprocessResult<T> | StartFailure, timeout = 0) {
+  constructor(from: SubprocessResult<T | undefined> | StartFailure, timeout = 0) {
     const start = isStartFailure(from);
     const headline = start
       ? `Command failed to start: ${from.command}\n${from.cause.message}`
@@ -190,7 +193,7 @@ export class SubprocessError<T = string | Buffer> extends Error {
 /** The result-shaped fields of a child that never ran. */
 function notStarted<T>(
   from: StartFailure,
-): Omit<SubprocessResult<T>, 'pid' | 'method'> & { pid: undefined; method: undefined } {
+): Omit<SubprocessResult<T | undefined>, 'pid' | 'method'> & { pid: undefined; method: undefined } {
   return {
     exitCode: null,
     signal: null,

@@ -7,10 +7,9 @@
 import { Subprocess } from './subprocess';
 import { prepare, splitArguments } from './prepare';
 import type { SpawnOptions } from './options';
+import type { ExactOptions, NoOptions, OutputOf } from './outputTypes';
 
 type Args = readonly (string | Buffer)[];
-type BufferOutput = SpawnOptions & { encoding: 'buffer' };
-type TextOutput = SpawnOptions & { encoding?: BufferEncoding };
 
 /**
  * Starts `file` with `args`. Argument and option errors throw at once;
@@ -18,21 +17,19 @@ type TextOutput = SpawnOptions & { encoding?: BufferEncoding };
  * {@link SubprocessError}: a start that fails (ENOENT, EACCES, EBADF, a
  * failing chdir / setuid / execve in the child; with the system error's
  * `code`, `errno`, `syscall`, `path`), a non-zero exit, a signal, a
- * timeout, an abort. The collected
- * output is a string, or a Buffer with `encoding: 'buffer'`.
+ * timeout, an abort. The result's `stdout` / `stderr` are typed from
+ * `stdio` and `encoding`: a string for a pipe, a Buffer with
+ * `encoding: 'buffer'`, undefined for a slot that is not a pipe.
  */
-export function spawn(file: string | Buffer, args: Args, options: BufferOutput): Subprocess<Buffer>;
-export function spawn(file: string | Buffer, options: BufferOutput): Subprocess<Buffer>;
-export function spawn(
+export function spawn<const O extends SpawnOptions = NoOptions>(
   file: string | Buffer,
-  args?: Args | TextOutput,
-  options?: TextOutput,
-): Subprocess<string>;
-export function spawn(
+  args?: Args,
+  options?: ExactOptions<O>,
+): Subprocess<OutputOf<O, 1>, OutputOf<O, 2>>;
+export function spawn<const O extends SpawnOptions = NoOptions>(
   file: string | Buffer,
-  args?: Args | SpawnOptions,
-  options?: SpawnOptions,
-): Subprocess;
+  options: ExactOptions<O>,
+): Subprocess<OutputOf<O, 1>, OutputOf<O, 2>>;
 export function spawn(
   file: string | Buffer,
   args?: Args | SpawnOptions,
@@ -54,3 +51,4 @@ export {
 export { SubprocessError, type SubprocessResult, type SpawnError } from './error';
 export type { SpawnOptions, SpawnEnv, StdioEntry, RlimitValue, StreamWithFd } from './options';
 export type { SpawnMethod } from './types';
+export type { OutputOf } from './outputTypes';

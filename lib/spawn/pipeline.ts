@@ -35,7 +35,7 @@ export interface PipelineOptions {
 }
 
 /** One command's outcome: its result, or the SubprocessError it ended in. */
-export type PipelineStep = SubprocessResult<string | Buffer> | SubprocessError<string | Buffer>;
+export type PipelineStep = SubprocessResult | SubprocessError;
 
 /** What a pipeline gives once every command has ended. */
 export interface PipelineResult {

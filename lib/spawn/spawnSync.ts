@@ -20,6 +20,7 @@ import { abortError } from './abort';
 import { handOver } from './handOver';
 import { spawnSyncWin32 } from './spawnSyncWin32';
 import type { SpawnOptions } from './options';
+import type { ExactOptions, NoOptions, OutputOf } from './outputTypes';
 
 /**
  * Runs `file` to completion. Returns the {@link SubprocessResult}; throws a
@@ -28,25 +29,15 @@ import type { SpawnOptions } from './options';
  * `syscall`, `path`). The AbortSignal is only
  * checked before the start: nothing else can run while this waits.
  */
-export function spawnSync(
+export function spawnSync<const O extends SpawnOptions = NoOptions>(
   file: string | Buffer,
-  args: readonly (string | Buffer)[],
-  options: SpawnOptions & { encoding: 'buffer' },
-): SubprocessResult<Buffer>;
-export function spawnSync(
+  args?: readonly (string | Buffer)[],
+  options?: ExactOptions<O>,
+): SubprocessResult<OutputOf<O, 1>, OutputOf<O, 2>>;
+export function spawnSync<const O extends SpawnOptions = NoOptions>(
   file: string | Buffer,
-  options: SpawnOptions & { encoding: 'buffer' },
-): SubprocessResult<Buffer>;
-export function spawnSync(
-  file: string | Buffer,
-  args?: readonly (string | Buffer)[] | (SpawnOptions & { encoding?: BufferEncoding }),
-  options?: SpawnOptions & { encoding?: BufferEncoding },
-): SubprocessResult<string>;
-export function spawnSync(
-  file: string | Buffer,
-  args?: readonly (string | Buffer)[] | SpawnOptions,
-  options?: SpawnOptions,
-): SubprocessResult;
+  options: ExactOptions<O>,
+): SubprocessResult<OutputOf<O, 1>, OutputOf<O, 2>>;
 export function spawnSync(
   file: string | Buffer,
   args?: readonly (string | Buffer)[] | SpawnOptions,

@@ -37,18 +37,23 @@ import { handOver, ownStream } from './handOver';
 import { ForceKill } from './forceKill';
 import { prepare, splitArguments } from './prepare';
 import type { SpawnOptions } from './options';
+import type { ExactOptions, NoOptions, OutputOf } from './outputTypes';
 import { pipedOptions } from './pipedOptions';
 import { cleanupOnExit, forgetCleanup, type CleanupVictim } from './cleanup';
 
 type Outcome = { result: SubprocessResult } | { error: Error };
 
 /**
- * `T` is the type of the collected output: `string`, or `Buffer` with
- * `encoding: 'buffer'`.
+ * `Stdout` / `Stderr` are the types of the collected output, worked out by
+ * spawn() from `stdio` and `encoding`: `string`, `Buffer` with
+ * `encoding: 'buffer'`, `undefined` for a slot that is not a pipe.
  */
-export class Subprocess<T extends string | Buffer = string | Buffer>
+export class Subprocess<
+  Stdout extends string | Buffer | undefined = string | Buffer | undefined,
+  Stderr extends string | Buffer | undefined = Stdout,
+>
   extends EventEmitter
-  implements PromiseLike<SubprocessResult<T>>
+  implements PromiseLike<SubprocessResult<Stdout, Stderr>>
 {
   /** The child's pid; undefined when it could not be started. */
   pid: number | undefined;
@@ -309,6 +314,15 @@ export class Subprocess<T extends string | Buffer = string | Buffer>
    * one failed by anything but SIGPIPE (a writer whose reader stopped early);
    * its result has this child's as `pipedFrom`.
    */
+  pipe<const O extends SpawnOptions = NoOptions>(
+    file: string | Buffer,
+    args?: readonly (string | Buffer)[],
+    options?: ExactOptions<O>,
+  ): Subprocess<OutputOf<O, 1>, OutputOf<O, 2>>;
+  pipe<const O extends SpawnOptions = NoOptions>(
+    file: string | Buffer,
+    options: ExactOptions<O>,
+  ): Subprocess<OutputOf<O, 1>, OutputOf<O, 2>>;
   pipe(
     file: string | Buffer,
     args?: readonly (string | Buffer)[] | SpawnOptions,
@@ -322,8 +336,8 @@ export class Subprocess<T extends string | Buffer = string | Buffer>
     return next;
   }
 
-  then<R1 = SubprocessResult<T>, R2 = never>(
-    onFulfilled?: ((value: SubprocessResult<T>) => R1 | PromiseLike<R1>) | null,
+  then<R1 = SubprocessResult<Stdout, Stderr>, R2 = never>(
+    onFulfilled?: ((value: SubprocessResult<Stdout, Stderr>) => R1 | PromiseLike<R1>) | null,
     onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
     const reject = this.#options.reject;
@@ -335,25 +349,26 @@ export class Subprocess<T extends string | Buffer = string | Buffer>
     return this.#outcome
       .then(async (o) => {
         if ('error' in o) throw o.error;
-        const result = o.result as SubprocessResult<T>;
+        const result = o.result;
         if (upstream) {
           const from = await upstream;
           if (from instanceof Error && from.signal !== 'SIGPIPE') throw from;
           result.pipedFrom = from;
         }
         if (reject && !succeeded(result)) throw new SubprocessError(result, timeout);
-        return result;
+        // spawn()'s types worked out these from the options that made it.
+        return result as SubprocessResult<Stdout, Stderr>;
       })
       .then(onFulfilled, onRejected);
   }
 
   catch<R = never>(
     onRejected?: ((reason: unknown) => R | PromiseLike<R>) | null,
-  ): Promise<SubprocessResult<T> | R> {
+  ): Promise<SubprocessResult<Stdout, Stderr> | R> {
     return this.then(undefined, onRejected);
   }
 
-  finally(onFinally?: (() => void) | null): Promise<SubprocessResult<T>> {
+  finally(onFinally?: (() => void) | null): Promise<SubprocessResult<Stdout, Stderr>> {
     return this.then().finally(onFinally);
   }
 }
