@@ -6,11 +6,16 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { isAbsolute, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { forkexecError, invalidArgType, invalidArgValue } from '../errors';
 
-/** A module export to call: an absolute path or package specifier, and an export name (default `'default'`). */
+/**
+ * A module export to call: the module (an absolute path, a package specifier,
+ * or a `file:` URL, as a URL object or a string: `new URL('./work.mjs', import.meta.url)`)
+ * and an export name (default `'default'`).
+ */
 export interface ModuleTarget {
-  module: string;
+  module: string | URL;
   export?: string;
 }
 
@@ -50,17 +55,47 @@ export function validateTarget(value: unknown, name = 'target'): Target {
     throw invalidArgType(name, 'a function or an object { module, export }', value);
   }
   const { module, export: exportName } = value as { module?: unknown; export?: unknown };
-  if (typeof module !== 'string' || module.length === 0) {
+  if (module instanceof URL) {
+    modulePath(module, `${name}.module`);
+  } else if (typeof module !== 'string' || module.length === 0) {
     throw invalidArgType(
       `${name}.module`,
-      'a non-empty string (an absolute path or a package name)',
+      'a non-empty string (an absolute path, a package name or a file: URL) or a URL',
       module,
     );
+  } else {
+    modulePath(module, `${name}.module`);
   }
   if (exportName !== undefined && typeof exportName !== 'string') {
     throw invalidArgType(`${name}.export`, 'of type string', exportName);
   }
   return value as ModuleTarget;
+}
+
+/** A URL scheme at the start of a specifier (`file:`, `https:`, `node:`), not a Windows drive (`C:`). */
+const SCHEME = /^([a-zA-Z][a-zA-Z\d+.-]+):/;
+
+/**
+ * The module as a path or package specifier: a `file:` URL (object or
+ * string) becomes its path; `node:` stays a specifier; any other URL scheme
+ * is refused (a child cannot import `https:` or `data:` modules by path).
+ */
+function modulePath(module: string | URL, name: string): string {
+  const href = module instanceof URL ? module.href : module;
+  const scheme = SCHEME.exec(href)?.[1]?.toLowerCase();
+  if (scheme === undefined || scheme === 'node') return href;
+  if (scheme !== 'file') {
+    throw invalidArgValue(
+      name,
+      href,
+      `has the URL scheme '${scheme}:'; a target module must be a file: URL, an absolute path or a package name`,
+    );
+  }
+  try {
+    return fileURLToPath(href);
+  } catch (error) {
+    throw invalidArgValue(name, href, `is not a usable file: URL (${(error as Error).message})`);
+  }
 }
 
 /**
@@ -70,26 +105,28 @@ export function validateTarget(value: unknown, name = 'target'): Target {
  */
 export function resolveModuleTarget(target: ModuleTarget): TargetSpec {
   const exportName = target.export ?? 'default';
-  if (isAbsolute(target.module)) {
-    if (!existsSync(target.module)) {
-      throw forkexecError('ERR_MODULE_NOT_FOUND', `Cannot find target module '${target.module}'`);
+  const module = modulePath(target.module, 'target.module');
+  if (isAbsolute(module)) {
+    if (!existsSync(module)) {
+      throw forkexecError('ERR_MODULE_NOT_FOUND', `Cannot find target module '${module}'`);
     }
-    return { kind: 'module', path: target.module, export: exportName };
+    return { kind: 'module', path: module, export: exportName };
   }
-  if (target.module.startsWith('.')) {
+  if (module.startsWith('.')) {
     throw invalidArgValue(
       'target.module',
-      target.module,
-      'must be an absolute path or a package name, not a relative path',
+      module,
+      'must be an absolute path, a file: URL or a package name, not a relative path ' +
+        "(new URL('./work.mjs', import.meta.url) names a file next to the calling module)",
     );
   }
   try {
-    const resolved = createRequire(join(process.cwd(), 'index.js')).resolve(target.module);
+    const resolved = createRequire(join(process.cwd(), 'index.js')).resolve(module);
     return { kind: 'module', path: resolved, export: exportName };
   } catch {
     throw forkexecError(
       'ERR_MODULE_NOT_FOUND',
-      `Cannot find target package '${target.module}' from ${process.cwd()}`,
+      `Cannot find target package '${module}' from ${process.cwd()}`,
     );
   }
 }
