@@ -5,6 +5,7 @@ import forkexec from '../dist/index.js';
 export const {
   posix,
   fork,
+  forkSafety,
   atFork,
   safeModeFlags,
   Process,

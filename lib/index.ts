@@ -2,13 +2,15 @@
  * forkexec: real processes for Node.
  *
  * - `posix`: the raw syscalls (fork, execve, posix_spawn, waitpid, pidfds, fds).
- * - `fork`, `atFork`: fork() for JavaScript, a child that keeps running JavaScript.
+ * - `fork`, `atFork`, `forkSafety`: fork() for JavaScript, a child that keeps running JavaScript.
  * - `spawn` / `spawnSync`: start an executable with an async-signal-safe child path.
  * - `exec`: replace this process with another program, which starts as a shell would start it.
  */
-export { fork, atFork, safeModeFlags } from './fork';
+export { fork } from './fork/public';
+export { atFork, safeModeFlags, forkSafety } from './fork';
 export { exec, type ExecOptions, type ExecStdioEntry, type ExecveOptions } from './exec';
-export type { ForkedChild, ForkResult, AtForkHooks } from './fork';
+export type { ForkedChild, ForkResult, AtForkHooks, ForkSafety, ForkUnsafeReason } from './fork';
+export type { ForkPromise } from './fork/forkPromise';
 export * as posix from './posix';
 export { Process, Pool, getStartMethods, forkserver, moduleTarget } from './process';
 export type {

@@ -110,7 +110,7 @@ test(
       atFork({ before: () => log.push('before'), afterInParent: () => log.push('afterInParent') });
       const before = mappings();
       let error;
-      try { fork(() => 1); } catch (e) { error = e; }
+      try { await fork(() => 1); } catch (e) { error = e; }
       const after = mappings();
       restorer.stdin.end('go\\n');
       const restoredStatus = await restored;
@@ -266,7 +266,8 @@ test('unsafe modes are refused with ERR_FORK_UNSAFE saying how to get the safe m
     const run = runNode(
       `import { fork } from 'forkexec';
        for (const call of [() => fork(), () => fork(() => 1)]) {
-         try { call(); console.log('RESULT forked'); } catch (e) { console.log('RESULT ' + JSON.stringify({ code: e.code, message: e.message })); }
+         // fork() throws; fork(fn) rejects (argument errors alone throw): await covers both.
+         try { await call(); console.log('RESULT forked'); } catch (e) { console.log('RESULT ' + JSON.stringify({ code: e.code, message: e.message })); }
        }`,
       { execArgv },
     );
@@ -303,15 +304,15 @@ test('Worker threads: fork refuses while one runs, and works again once it has e
     import { Worker } from 'node:worker_threads';
     const worker = new Worker('setInterval(() => {}, 1000)', { eval: true });
     await new Promise((r) => worker.once('online', r));
-    const attempt = () => { try { fork(() => 1); return 'forked'; } catch (e) { return { code: e.code, message: e.message }; } };
-    const whileRunning = attempt();
+    const attempt = async () => { try { await fork(() => 1); return 'forked'; } catch (e) { return { code: e.code, message: e.message }; } };
+    const whileRunning = await attempt();
     await worker.terminate();
     const after = await watchdog(fork(() => 'ok'));
     // fork() inside a Worker is refused too.
     const inside = new Worker(\`
       const { parentPort } = require('node:worker_threads');
       const { fork } = require(\${JSON.stringify(process.cwd())});
-      try { fork(() => 1); parentPort.postMessage('forked'); } catch (e) { parentPort.postMessage({ code: e.code, message: e.message }); }
+      fork(() => 1).then(() => parentPort.postMessage('forked'), (e) => parentPort.postMessage({ code: e.code, message: e.message }));
     \`, { eval: true, execArgv: [] });
     const insideCode = await new Promise((r) => inside.once('message', r));
     await inside.terminate();

@@ -252,7 +252,7 @@ test('win32: ERR_FORKEXEC_UNSUPPORTED_PLATFORM pointing to the spawn start metho
     Object.defineProperty(process, 'platform', { value: 'win32' });
     const { fork } = await import('forkexec');
     let error;
-    try { fork(() => 1); } catch (e) { error = e; }
+    try { await fork(() => 1); } catch (e) { error = e; }
     console.log('RESULT ' + JSON.stringify({ code: error?.code, message: error?.message }));
   `);
   assert.equal(result.code, 'ERR_FORKEXEC_UNSUPPORTED_PLATFORM');

@@ -23,7 +23,7 @@ function withHidden(preload) {
       import { fork, spawn } from 'forkexec';
       import { writeSync } from 'node:fs';
       let error = null;
-      try { fork(() => 1); } catch (e) { error = { code: e.code, message: e.message }; }
+      try { await fork(() => 1); } catch (e) { error = { code: e.code, message: e.message }; }
       const spawned = await spawn('/bin/echo', ['still works']);
       writeSync(2, 'RESULT ' + JSON.stringify({ error, spawned: spawned.stdout }) + '\\n');
       `,

@@ -441,4 +441,4 @@ function settle<T>(pid: number, read: ReadResult, status: WaitStatus): ForkResul
 }
 
 export { atFork, type AtForkHooks } from './atFork';
-export { safeModeFlags } from './safety';
+export { safeModeFlags, forkSafety, type ForkSafety, type ForkUnsafeReason } from './safety';

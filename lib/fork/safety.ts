@@ -7,6 +7,8 @@
  * start-up (`node --single-threaded`) survived a fork soak. Worker threads
  * are threads too: their isolates would be half-present in the child.
  */
+import diagnosticsChannel from 'node:diagnostics_channel';
+import { readdirSync, readFileSync } from 'node:fs';
 import { isMainThread, type Worker } from 'node:worker_threads';
 import { forkexecError, type CodedError } from '../errors';
 import type { BusyThread, NativeBinding } from '../native';
@@ -52,48 +54,122 @@ export function missingSafeModeFlags(execArgv: readonly string[] = process.execA
   return safeModeFlags().filter((flag) => !flagOn(flag, execArgv));
 }
 
-// Workers created after this module loaded ('worker' is emitted for each new
-// Worker, in the thread that created it). Earlier ones cannot be seen.
+/**
+ * Workers created after this module loaded. The diagnostics channel
+ * 'worker_threads' is published in the Worker constructor, while its thread
+ * starts, so a fork() in the same tick as `new Worker()` is refused too
+ * (process 'worker' comes only with 'online'; it stays as the fallback where
+ * the channel is missing). Earlier Workers are found by thread name below.
+ */
 const liveWorkers = new Set<Worker>();
-process.on('worker', (worker: Worker) => {
+function trackWorker(worker: Worker): void {
+  if (liveWorkers.has(worker)) return;
   liveWorkers.add(worker);
   worker.once('exit', () => liveWorkers.delete(worker));
-});
+}
+if (typeof diagnosticsChannel.subscribe === 'function') {
+  diagnosticsChannel.subscribe('worker_threads', (message) => {
+    trackWorker((message as { worker: Worker }).worker);
+  });
+}
+process.on('worker', trackWorker);
 
-/** Throws `ERR_FORK_UNSAFE` when a fork of this process could hang or crash in the child. */
-export function assertForkSafe(): void {
-  const error = forkUnsafeReason();
-  if (error) {
-    Error.captureStackTrace(error, assertForkSafe);
-    throw error;
+/**
+ * Worker threads by their thread name: Node 24 and later call them
+ * 'WorkerThread' (earlier lines name every thread 'node'). This also sees
+ * Workers started before this module loaded.
+ */
+function namedWorkerThreads(): number {
+  let count = 0;
+  try {
+    for (const tid of readdirSync('/proc/self/task')) {
+      const name = readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim();
+      if (name === 'WorkerThread') count++;
+    }
+  } catch {
+    // no /proc (or a thread gone meanwhile): the channel's count stands
   }
+  return count;
 }
 
-function forkUnsafeReason(): CodedError | undefined {
+/** Why fork() will not run here; `code` says which rule. */
+export interface ForkUnsafeReason {
+  code:
+    | 'ERR_FORKEXEC_UNSUPPORTED_PLATFORM'
+    | 'ERR_FORK_IN_WORKER'
+    | 'ERR_FORK_SAFE_MODE_MISSING'
+    | 'ERR_FORK_WORKERS_RUNNING';
+  message: string;
+}
+
+/** What {@link forkSafety} reports. */
+export interface ForkSafety {
+  /** True when fork() will run here now (it may still wait for, or refuse, threads busy at that moment). */
+  safe: boolean;
+  /** Every rule that stops it, in the order fork() checks them; empty when `safe`. */
+  reasons: ForkUnsafeReason[];
+}
+
+function platformReason(): ForkUnsafeReason | undefined {
+  if (process.platform === 'linux') return undefined;
+  return {
+    code: 'ERR_FORKEXEC_UNSUPPORTED_PLATFORM',
+    message: `fork() is Linux-only here (this is ${process.platform}): use the spawn start method.`,
+  };
+}
+
+function threadReasons(): ForkUnsafeReason[] {
+  const reasons: ForkUnsafeReason[] = [];
   if (!isMainThread) {
-    return forkexecError(
-      'ERR_FORK_UNSAFE',
-      'fork() refused: it was called in a Worker thread; the child would have only this thread of a ' +
+    reasons.push({
+      code: 'ERR_FORK_IN_WORKER',
+      message:
+        'fork() refused: it was called in a Worker thread; the child would have only this thread of a ' +
         'process whose main thread is gone. Call fork() from the main thread.',
-    );
+    });
   }
   const missing = missingSafeModeFlags();
   if (missing.length > 0) {
-    return forkexecError(
-      'ERR_FORK_UNSAFE',
-      `fork() refused: node runs without ${missing.join(' ')}, so V8 uses background threads, ` +
+    reasons.push({
+      code: 'ERR_FORK_SAFE_MODE_MISSING',
+      message:
+        `fork() refused: node runs without ${missing.join(' ')}, so V8 uses background threads, ` +
         `which do not exist in a forked child and can deadlock it. ${safeModeHint()}`,
-    );
+    });
   }
-  const workers = liveWorkers.size;
+  const workers = Math.max(liveWorkers.size, namedWorkerThreads());
   if (workers > 0) {
-    return forkexecError(
-      'ERR_FORK_UNSAFE',
-      `fork() refused: ${workers} Worker thread(s) are running; a forked child would have their ` +
+    reasons.push({
+      code: 'ERR_FORK_WORKERS_RUNNING',
+      message:
+        `fork() refused: ${workers} Worker thread(s) are running; a forked child would have their ` +
         'memory but not their threads. Terminate them first (`await worker.terminate()`).',
-    );
+    });
   }
-  return undefined;
+  return reasons;
+}
+
+/**
+ * Whether fork() (and the fork start method) will run in this process, and
+ * if not, why: for a library that wants to fork when it is safe and do
+ * something else otherwise. Cheap enough to ask before each fork.
+ */
+export function forkSafety(): ForkSafety {
+  const platform = platformReason();
+  const reasons = platform ? [platform] : threadReasons();
+  return { safe: reasons.length === 0, reasons };
+}
+
+/** Throws `ERR_FORK_UNSAFE` (with the rule's code as `reason`) when a fork of this process could hang or crash in the child. */
+export function assertForkSafe(): void {
+  const [first] = threadReasons();
+  if (first === undefined) return;
+  const error = forkexecError('ERR_FORK_UNSAFE', first.message) as CodedError & {
+    reason: ForkUnsafeReason['code'];
+  };
+  error.reason = first.code;
+  Error.captureStackTrace(error, assertForkSafe);
+  throw error;
 }
 
 /** How long a fork waits for the other threads (libuv's pool, Node's platform) to go idle. */

@@ -12,6 +12,7 @@ import { forkStart } from './forkStart';
 import { forkserverStart } from './forkserver/client';
 import { spawnStart } from './spawnStart';
 import type { StartMethod, StartMethodImpl } from './startMethodTypes';
+import { resolveAutoStartMethod } from './startMethodAuto';
 
 const implementations = new Map<StartMethod, StartMethodImpl>([
   ['fork', { name: 'fork', carriesFunctions: true, start: forkStart }],
@@ -32,15 +33,15 @@ export function defaultStartMethod(): StartMethod {
 /** The implementation of a start method, or a clear error for an unknown or unavailable one. */
 export function startMethodImpl(value: unknown, name = 'startMethod'): StartMethodImpl {
   const available = getStartMethods();
-  const all: readonly string[] = ['fork', 'forkserver', 'spawn'];
+  const all: readonly string[] = ['fork', 'forkserver', 'spawn', 'auto'];
   if (typeof value !== 'string' || !all.includes(value)) {
     throw invalidArgValue(
       name,
       value,
-      `must be one of the start methods available here: ${available.join(', ')}`,
+      `must be 'auto' or one of the start methods available here: ${available.join(', ')}`,
     );
   }
-  const method = value as StartMethod;
+  const method = value === 'auto' ? resolveAutoStartMethod() : (value as StartMethod);
   if (!available.includes(method)) {
     throw unsupportedPlatform(
       `The '${method}' start method`,
