@@ -14,6 +14,7 @@ export { Process, Pool, getStartMethods, forkserver } from './process';
 export type {
   ProcessOptions,
   PoolOptions,
+  PoolWorkerExit,
   StartMethod,
   Target,
   ModuleTarget,
@@ -21,6 +22,7 @@ export type {
 } from './process';
 export type {
   WaitStatus,
+  ChildResourceUsage,
   FileAction,
   PosixSpawnOptions,
   PipeOptions,

@@ -5,6 +5,7 @@
  */
 import { systemError, type SystemError } from '../errors';
 import type { LaunchMethod } from './launched';
+import type { ChildResourceUsage } from '../exitWatch/resourceUsage';
 
 /** A start that failed: a Node-style system error that also names the arguments. */
 export interface SpawnError extends SystemError {
@@ -67,6 +68,12 @@ export interface SubprocessResult<T = string | Buffer> {
   isCanceled: boolean;
   /** True when an output stream went past `maxBuffer` (it is truncated there). */
   maxBufferExceeded: boolean;
+  /**
+   * The child's own CPU time, peak memory, page faults and context switches,
+   * from the wait that reaped it; `undefined` where the start went through
+   * child_process (win32, no addon): see {@link ChildResourceUsage}.
+   */
+  resourceUsage: ChildResourceUsage | undefined;
 }
 
 function reason(
@@ -97,6 +104,7 @@ export class SubprocessError<T = string | Buffer> extends Error implements Subpr
   timedOut: boolean;
   isCanceled: boolean;
   maxBufferExceeded: boolean;
+  resourceUsage: ChildResourceUsage | undefined;
 
   constructor(result: SubprocessResult<T>, timeout = 0) {
     const { code, text } = reason(result, timeout);
@@ -114,6 +122,7 @@ export class SubprocessError<T = string | Buffer> extends Error implements Subpr
     this.timedOut = result.timedOut;
     this.isCanceled = result.isCanceled;
     this.maxBufferExceeded = result.maxBufferExceeded;
+    this.resourceUsage = result.resourceUsage;
   }
 }
 

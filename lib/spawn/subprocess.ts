@@ -201,6 +201,7 @@ export class Subprocess<T extends string | Buffer = string | Buffer>
       timedOut: this.#timedOut,
       isCanceled: this.#canceled,
       maxBufferExceeded: this.#maxBufferExceeded,
+      resourceUsage: status.resourceUsage,
     };
   }
 
