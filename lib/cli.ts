@@ -77,7 +77,7 @@ async function bench(argv: string[]): Promise<void> {
   }
   const quick = values.quick;
   const sizes = (values.sizes ?? (quick ? '50MB' : '50MB,512MB,2GB')).split(',').map(parseSize);
-  const iterations = values.iterations === undefined ? (quick ? 6 : 20) : Number(values.iterations);
+  const iterations = values.iterations === undefined ? (quick ? 6 : 15) : Number(values.iterations);
   if (!Number.isInteger(iterations) || iterations < 1)
     throw new Error('--iterations takes a whole number >= 1');
   const methodIds = allMethods().map((m) => m.id);
@@ -93,14 +93,14 @@ async function bench(argv: string[]): Promise<void> {
     sizes,
     iterations,
     warmup: 1,
-    budgetMs: quick ? 800 : 3000,
+    budgetMs: quick ? 800 : 1500,
     ...(methods === undefined ? {} : { methods }),
     sections: {
       include: sections,
-      messaging: quick ? { roundTrips: 30, tasks: 300 } : { roundTrips: 200, tasks: 3000 },
+      messaging: quick ? { roundTrips: 30, tasks: 300 } : { roundTrips: 100, tasks: 2000 },
       counts: unitCounts(quick),
       spinMs: 50,
-      pythonStarts: quick ? 3 : 10,
+      pythonStarts: quick ? 3 : 6,
     },
     onProgress: (line) => {
       process.stderr.write(interactive ? `\r\x1b[K${line}` : `${line}\n`);

@@ -11,14 +11,6 @@ import { summarize } from './stats';
 export type MessagingSubject =
   'pool.fork' | 'pool.forkserver' | 'pool.spawn' | 'workers' | 'cp.fork';
 
-export const MESSAGING_SUBJECTS: readonly MessagingSubject[] = [
-  'pool.fork',
-  'pool.forkserver',
-  'pool.spawn',
-  'workers',
-  'cp.fork',
-];
-
 export const MESSAGING_LABELS: Record<MessagingSubject, string> = {
   'pool.fork': 'Pool(fork)',
   'pool.forkserver': 'Pool(forkserver)',
@@ -26,6 +18,9 @@ export const MESSAGING_LABELS: Record<MessagingSubject, string> = {
   workers: 'worker_threads pool',
   'cp.fork': 'child_process.fork IPC',
 };
+
+/** In the order of the tables. */
+export const MESSAGING_SUBJECTS = Object.keys(MESSAGING_LABELS) as readonly MessagingSubject[];
 
 export interface MessagingConfig {
   roundTrips: number;

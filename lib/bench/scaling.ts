@@ -14,14 +14,6 @@ import { spin } from './children/trivialTarget';
 export type ScalingSubject =
   'process.fork' | 'process.forkserver' | 'process.spawn' | 'worker' | 'cp.fork';
 
-export const SCALING_SUBJECTS: readonly ScalingSubject[] = [
-  'process.fork',
-  'process.forkserver',
-  'process.spawn',
-  'worker',
-  'cp.fork',
-];
-
 export const SCALING_LABELS: Record<ScalingSubject, string> = {
   'process.fork': 'Process(fork)',
   'process.forkserver': 'Process(forkserver)',
@@ -29,6 +21,9 @@ export const SCALING_LABELS: Record<ScalingSubject, string> = {
   worker: 'new Worker',
   'cp.fork': 'child_process.fork',
 };
+
+/** In the order of the tables. */
+export const SCALING_SUBJECTS = Object.keys(SCALING_LABELS) as readonly ScalingSubject[];
 
 export interface ScalingConfig {
   counts: number[];
