@@ -1,23 +1,57 @@
 #!/usr/bin/env node
 /**
  * `forkexec` command line. `forkexec bench [--quick] [--methods a,b]
- * [--sizes 50MB,512MB,2GB] [--iterations N] [--out DIR]` runs the benchmark
- * harness and writes results.json, results.md and chart.svg to DIR.
+ * [--sizes 50MB,512MB,2GB] [--sections ...] [--iterations N] [--out DIR]`
+ * runs the benchmark harness and writes results.json, results.md and one
+ * SVG chart per question to DIR. Progress goes to stderr, the tables to
+ * stdout.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseSize } from './bench/ballast';
-import { chartSvg } from './bench/chart';
-import { runBench } from './bench/harness';
+import { charts } from './bench/charts';
+import { checkSizesFit, runBench } from './bench/harness';
 import { allMethods } from './bench/methods';
-import { markdown, terminalTable } from './bench/report';
+import { markdown, terminalReport } from './bench/report';
+import { SECTIONS, type Section } from './bench/sections';
 
-const USAGE = `usage: forkexec bench [--quick] [--methods id,id] [--sizes 50MB,512MB,2GB] [--iterations N] [--out DIR]
+const USAGE = `usage: forkexec bench [--quick] [--methods id,id] [--sizes 50MB,512MB,2GB]
+                      [--sections ${SECTIONS.join(',')}] [--iterations N] [--out DIR] [--list]
 
-Measures the cost of starting a unit of work by each method (processes running
-/bin/true, and units of JavaScript) at several parent sizes, and writes
-results.json, results.md and chart.svg to DIR (default: bench/out).`;
+Measures, for each way to run a unit of work (fork, forkserver, spawn, threads,
+child_process; Python's multiprocessing beside them when python3 is there):
+what a start costs (time, and the child's own CPU and page faults), what a
+running unit costs in memory at each parent size, how fast messages move once
+units run, and how CPU-bound work scales. Writes results.json, results.md and
+one SVG chart per question to DIR (default: a new private directory under the
+system's temporary directory, printed at the end). --list shows the methods.`;
+
+function listOf<T extends string>(text: string, known: readonly T[], what: string): T[] {
+  const asked = text.split(',').map((s) => s.trim());
+  const unknown = asked.filter((s) => !known.includes(s as T));
+  if (unknown.length > 0) {
+    throw new Error(`unknown ${what} ${unknown.join(', ')}; known: ${known.join(', ')}`);
+  }
+  return asked as T[];
+}
+
+function outputDir(asked: string | undefined): string {
+  if (asked !== undefined) {
+    const out = resolve(asked);
+    mkdirSync(out, { recursive: true, mode: 0o700 });
+    return out;
+  }
+  return mkdtempSync(join(tmpdir(), 'forkexec-bench-out-'));
+}
+
+/** Unit counts for the scaling section: 1 to twice the cores (quick: 1, the cores, twice). */
+function unitCounts(quick: boolean): number[] {
+  const cores = availableParallelism();
+  const all = Array.from({ length: 2 * cores }, (_, i) => i + 1);
+  return quick ? [...new Set([1, cores, 2 * cores])] : all;
+}
 
 async function bench(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -26,8 +60,9 @@ async function bench(argv: string[]): Promise<void> {
       quick: { type: 'boolean', default: false },
       methods: { type: 'string' },
       sizes: { type: 'string' },
+      sections: { type: 'string' },
       iterations: { type: 'string' },
-      out: { type: 'string', default: join('bench', 'out') },
+      out: { type: 'string' },
       list: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -42,30 +77,42 @@ async function bench(argv: string[]): Promise<void> {
   }
   const quick = values.quick;
   const sizes = (values.sizes ?? (quick ? '50MB' : '50MB,512MB,2GB')).split(',').map(parseSize);
-  const iterations = values.iterations === undefined ? (quick ? 8 : 25) : Number(values.iterations);
+  const iterations = values.iterations === undefined ? (quick ? 6 : 15) : Number(values.iterations);
   if (!Number.isInteger(iterations) || iterations < 1)
     throw new Error('--iterations takes a whole number >= 1');
+  const methodIds = allMethods().map((m) => m.id);
+  const methods =
+    values.methods === undefined ? undefined : listOf(values.methods, methodIds, 'method(s)');
+  const sections: Section[] =
+    values.sections === undefined ? [...SECTIONS] : listOf(values.sections, SECTIONS, 'section(s)');
+  // Before anything starts: a parent size this machine cannot hold.
+  checkSizesFit(sizes);
+  const out = outputDir(values.out);
   const interactive = process.stderr.isTTY;
   const results = await runBench({
     sizes,
     iterations,
-    warmup: quick ? 1 : 3,
-    budgetMs: quick ? 1200 : 4000,
-    ...(values.methods === undefined
-      ? {}
-      : { methods: values.methods.split(',').map((s) => s.trim()) }),
+    warmup: 1,
+    budgetMs: quick ? 800 : 1500,
+    ...(methods === undefined ? {} : { methods }),
+    sections: {
+      include: sections,
+      messaging: quick ? { roundTrips: 30, tasks: 300 } : { roundTrips: 100, tasks: 2000 },
+      counts: unitCounts(quick),
+      spinMs: 50,
+      pythonStarts: quick ? 3 : 6,
+    },
     onProgress: (line) => {
       process.stderr.write(interactive ? `\r\x1b[K${line}` : `${line}\n`);
     },
   });
   if (interactive) process.stderr.write('\r\x1b[K');
-  const out = resolve(values.out);
-  mkdirSync(out, { recursive: true });
   writeFileSync(join(out, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   writeFileSync(join(out, 'results.md'), markdown(results));
-  writeFileSync(join(out, 'chart.svg'), chartSvg(results));
-  console.log(terminalTable(results));
-  console.log(`\nwrote ${join(out, 'results.json')}, results.md, chart.svg`);
+  const svgs = charts(results);
+  for (const [name, svg] of Object.entries(svgs)) writeFileSync(join(out, name), svg);
+  console.log(terminalReport(results));
+  console.log(`\nwrote ${out}: results.json, results.md, ${Object.keys(svgs).join(', ')}`);
 }
 
 async function main(): Promise<void> {

@@ -16,6 +16,7 @@ export { Process, Pool, getStartMethods, forkserver, moduleTarget } from './proc
 export type {
   ProcessOptions,
   PoolOptions,
+  PoolWorkerExit,
   StartMethod,
   Target,
   ModuleTarget,
@@ -25,6 +26,7 @@ export type {
 } from './process';
 export type {
   WaitStatus,
+  ChildResourceUsage,
   FileAction,
   PosixSpawnOptions,
   PipeOptions,

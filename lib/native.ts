@@ -4,6 +4,7 @@
  */
 import { join } from 'node:path';
 import { unsupportedPlatform } from './errors';
+import type { ChildResourceUsage } from './exitWatch/resourceUsage';
 
 /** A wait status as decoded by the native layer (raw numbers). */
 export interface NativeWaitStatus {
@@ -17,6 +18,8 @@ export interface NativeWaitStatus {
   stopped: boolean;
   stopSignal: number;
   continued: boolean;
+  /** Set once the child has exited or been killed (native/wait_status.cc). */
+  rusage?: ChildResourceUsage;
 }
 
 /** A posix_spawn file action with its strings already made C strings. */

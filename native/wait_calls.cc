@@ -6,6 +6,7 @@
 // only make sure nothing slips through.
 #include <errno.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
@@ -23,13 +24,15 @@ Napi::Value Waitpid(const Napi::CallbackInfo& info) {
   int flags = info[1].As<Napi::Number>().Int32Value();
   if (pid <= 0) throw ErrnoError(env, EINVAL, "waitpid");
   int status = 0;
+  struct rusage usage {};
   pid_t rc;
+  // wait4 is waitpid plus the rusage of exactly that child.
   do {
-    rc = waitpid(pid, &status, flags);
+    rc = wait4(pid, &status, flags, &usage);
   } while (rc < 0 && errno == EINTR);
   if (rc < 0) throw ErrnoError(env, errno, "waitpid");
   if (rc == 0) return env.Null();  // WNOHANG and nothing changed
-  return WaitStatusObject(env, FromStatusWord(rc, status));
+  return WaitStatusObject(env, FromStatusWord(rc, status, &usage));
 }
 
 // idtype: P_PID with a pid, or P_PIDFD with a pidfd.

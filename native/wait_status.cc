@@ -1,23 +1,29 @@
 #include "wait_status.h"
 
 #include <errno.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 namespace forkexec {
 
 WaitResult WaitForChild(idtype_t idtype, id_t id, int options, WaitStatus* status) {
   siginfo_t si{};
-  int rc;
+  struct rusage usage {};
+  long rc;
   do {
-    rc = waitid(idtype, id, &si, options);
+    rc = syscall(SYS_waitid, idtype, id, &si, options, &usage);
   } while (rc < 0 && errno == EINTR);
   if (rc < 0) return WaitResult::kFailed;
   if (si.si_pid == 0) return WaitResult::kNothingYet;
   *status = FromSiginfo(si);
+  // A stopped or continued child is still running: its usage is not final.
+  status->has_usage = status->exited || status->signaled;
+  if (status->has_usage) status->usage = usage;
   return WaitResult::kChanged;
 }
 
-WaitStatus FromStatusWord(pid_t pid, int status) {
+WaitStatus FromStatusWord(pid_t pid, int status, const struct rusage* usage) {
   WaitStatus s{};
   s.pid = pid;
   s.status = status;
@@ -29,6 +35,8 @@ WaitStatus FromStatusWord(pid_t pid, int status) {
   s.stopped = WIFSTOPPED(status);
   s.stop_signal = s.stopped ? WSTOPSIG(status) : 0;
   s.continued = WIFCONTINUED(status);
+  s.has_usage = usage != nullptr && (s.exited || s.signaled);
+  if (s.has_usage) s.usage = *usage;
   return s;
 }
 
@@ -62,6 +70,28 @@ WaitStatus FromSiginfo(const siginfo_t& si) {
   return s;
 }
 
+namespace {
+
+double Microseconds(const struct timeval& t) {
+  return static_cast<double>(t.tv_sec) * 1e6 + static_cast<double>(t.tv_usec);
+}
+
+// Field names and units of Node's process.resourceUsage() (maxRSS in KiB,
+// which is also what Linux puts in ru_maxrss).
+Napi::Object UsageObject(Napi::Env env, const struct rusage& u) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("userCPUTime", Microseconds(u.ru_utime));
+  o.Set("systemCPUTime", Microseconds(u.ru_stime));
+  o.Set("maxRSS", static_cast<double>(u.ru_maxrss));
+  o.Set("minorPageFault", static_cast<double>(u.ru_minflt));
+  o.Set("majorPageFault", static_cast<double>(u.ru_majflt));
+  o.Set("voluntaryContextSwitches", static_cast<double>(u.ru_nvcsw));
+  o.Set("involuntaryContextSwitches", static_cast<double>(u.ru_nivcsw));
+  return o;
+}
+
+}  // namespace
+
 Napi::Object WaitStatusObject(Napi::Env env, const WaitStatus& s) {
   Napi::Object o = Napi::Object::New(env);
   o.Set("pid", s.pid);
@@ -74,6 +104,7 @@ Napi::Object WaitStatusObject(Napi::Env env, const WaitStatus& s) {
   o.Set("stopped", s.stopped);
   o.Set("stopSignal", s.stop_signal);
   o.Set("continued", s.continued);
+  if (s.has_usage) o.Set("rusage", UsageObject(env, s.usage));
   return o;
 }
 

@@ -6,8 +6,9 @@
 
 #include <napi.h>
 #include <signal.h>
-#include <sys/wait.h>
+#include <sys/resource.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 
 namespace forkexec {
 
@@ -22,17 +23,24 @@ struct WaitStatus {
   bool stopped;
   int stop_signal;
   bool continued;
+  // The kernel's rusage of exactly this child (wait4 / waitid's fifth
+  // argument), never RUSAGE_CHILDREN. Only set when the child is gone.
+  bool has_usage;
+  struct rusage usage;
 };
 
 // What WaitForChild found.
 enum class WaitResult { kChanged, kNothingYet, kFailed };
 
 // waitid for one child, by pid (P_PID) or pidfd (P_PIDFD), retrying EINTR.
+// Uses the raw syscall, whose fifth argument (glibc's waitid lacks it)
+// gives the rusage of that child once it has exited.
 // kChanged fills *status; kNothingYet (WNOHANG) leaves it alone; kFailed
 // leaves errno set (ECHILD: someone else reaped it).
 WaitResult WaitForChild(idtype_t idtype, id_t id, int options, WaitStatus* status);
 
-WaitStatus FromStatusWord(pid_t pid, int status);
+// `usage` (from wait4) may be null.
+WaitStatus FromStatusWord(pid_t pid, int status, const struct rusage* usage);
 WaitStatus FromSiginfo(const siginfo_t& si);
 Napi::Object WaitStatusObject(Napi::Env env, const WaitStatus& s);
 

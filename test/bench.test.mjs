@@ -1,126 +1,230 @@
 // The benchmark harness end to end: `forkexec bench --quick` as a user runs
-// it, then its JSON and SVG as a reader gets them.
+// it, then its JSON, Markdown and SVGs as a reader gets them. Structure is
+// asserted, never timings.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XMLValidator, XMLParser } from 'fast-xml-parser';
 import { root, tempDir } from './helpers.mjs';
 
+const cli = join(root, 'dist', 'cli.js');
+const hasPython = spawnSync('python3', ['-c', 'import multiprocessing']).status === 0;
+
+function bench(args, { cwd = root, env = process.env } = {}) {
+  return spawnSync(process.execPath, [cli, 'bench', ...args], {
+    encoding: 'utf8',
+    cwd,
+    env,
+    timeout: 240_000,
+  });
+}
+
+/** Parses an SVG and returns its polylines' and bars' colours. */
+function svgColours(path) {
+  const svg = readFileSync(path, 'utf8');
+  assert.equal(XMLValidator.validate(svg), true, path);
+  const parsed = new XMLParser({ ignoreAttributes: false }).parse(svg);
+  assert.ok(parsed.svg, `${path}: the root element is <svg>`);
+  const lines = [].concat(parsed.svg.polyline ?? []).map((p) => p['@_stroke']);
+  const bars = []
+    .concat(parsed.svg.rect ?? [])
+    .slice(2)
+    .map((r) => r['@_fill']);
+  return { lines, bars };
+}
+
+function assertSectionsComplete(results, cores) {
+  const messaging = results.sections.messaging.filter((r) => r.language === 'JavaScript');
+  assert.deepEqual(
+    messaging.map((r) => r.subject),
+    ['pool.fork', 'pool.forkserver', 'pool.spawn', 'workers', 'cp.fork'],
+  );
+  for (const r of messaging) {
+    assert.equal(r.error, undefined, `${r.subject}: ${r.error}`);
+    assert.ok(r.figures.roundTripUs > 0 && r.figures.tasksPerSecond > 0, r.subject);
+  }
+  assert.equal(messaging.find((r) => r.subject === 'pool.fork').singleThreaded, true);
+  const scaling = results.sections.scaling.filter((r) => r.language === 'JavaScript');
+  for (const r of scaling) {
+    assert.equal(r.error, undefined, `${r.subject}: ${r.error}`);
+    assert.deepEqual(
+      r.points.map((p) => p.n),
+      [...new Set([1, cores, 2 * cores])],
+    );
+    assert.ok(
+      r.points.every((p) => p.wallMs > 0 && p.speedup > 0),
+      r.subject,
+    );
+  }
+}
+
+function assertPythonRows(results, md) {
+  if (!hasPython) {
+    assert.match(results.sections.pythonNote, /no usable python3/);
+    return;
+  }
+  const methods = Object.keys(results.sections.python.methods).sort();
+  assert.ok(methods.includes('fork') && methods.includes('spawn'), methods.join());
+  for (const [method, m] of Object.entries(results.sections.python.methods)) {
+    assert.ok(m.startMs.value > 0, `python ${method} start`);
+    assert.ok(m.memory.value.ussKiB > 0, `python ${method} memory`);
+  }
+  const labelled = results.sections.messaging.filter((r) => r.language === 'Python');
+  assert.equal(labelled.length, methods.length);
+  assert.ok(labelled.every((r) => r.label.startsWith('Python ') && r.figures.tasksPerSecond > 0));
+  assert.match(md, /\| Python \| Python Pool\(fork\) \|/);
+}
+
 test(
-  'forkexec bench --quick writes results.json, results.md and a chart.svg that parses',
+  'forkexec bench --quick answers every question, into a private directory of its own',
   { timeout: 300_000 },
   () => {
-    const { dir, cleanup } = tempDir('forkexec-bench-');
+    const { dir: cwd, cleanup } = tempDir('forkexec-bench-cwd-');
+    let out;
     try {
-      const cli = join(root, 'dist', 'cli.js');
-      const list = execFileSync(process.execPath, [cli, 'bench', '--list'], { encoding: 'utf8' });
-      const methods = list
-        .trim()
-        .split('\n')
-        .map((line) => line.split(/\s+/)[0]);
-      assert.ok(methods.includes('cp.spawn') && methods.includes('worker'), list);
-      assert.ok(methods.includes('fork.step.bare') && methods.includes('fork.step.safety'), list);
+      const run = bench(['--quick'], { cwd });
+      assert.equal(run.status, 0, run.stderr);
+      // Nothing written into the project that ran it; the output dir is printed.
+      assert.equal(existsSync(join(cwd, 'bench')), false);
+      out = /^wrote (.+): results\.json/m.exec(run.stdout)?.[1];
+      assert.ok(out?.startsWith(tmpdir()), run.stdout);
+      assert.equal(statSync(out).mode & 0o777, 0o700);
+      assert.deepEqual(readdirSync(out).sort(), [
+        'memory.svg',
+        'messaging.svg',
+        'results.json',
+        'results.md',
+        'scaling.svg',
+        'start.svg',
+      ]);
+      // Progress on stderr only.
+      assert.match(run.stderr, /messaging pool\.forkserver/);
+      assert.doesNotMatch(run.stdout, /\[\d+\/\d+\]/);
 
-      const table = execFileSync(process.execPath, [cli, 'bench', '--quick', '--out', dir], {
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      assert.match(table, /median ms/);
-
-      const results = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8'));
+      const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
       assert.equal(results.meta.node, process.version);
-      assert.ok(results.meta.cpus >= 1 && results.meta.kernel.length > 0);
-      const skipped = new Set(results.skipped.map((s) => s.method));
-      for (const method of methods) {
-        if (skipped.has(method)) continue;
-        const row = results.rows.find((r) => r.method === method);
-        assert.ok(row, `a row for ${method}`);
-        assert.ok(Number.isFinite(row.median) && row.median > 0, `${method} median ${row.median}`);
-        assert.ok(row.p10 <= row.median && row.median <= row.p90, method);
-      }
-      // Everything runs on this machine: nothing may hide behind a skip.
       assert.deepEqual(results.skipped, []);
+      for (const row of results.rows) {
+        assert.equal(row.error, undefined, `${row.method}: ${row.error}`);
+        assert.ok(row.n > 0 && row.p10 <= row.median && row.median <= row.p90, row.method);
+      }
+      const row = (id) => results.rows.find((r) => r.method === id);
+      // (1) memory per unit, (2) the child's own cost of a start.
+      for (const id of [
+        'forkexec.fork',
+        'process.fork',
+        'process.forkserver',
+        'process.spawn',
+        'cp.fork',
+      ]) {
+        const m = row(id).memory;
+        assert.ok(m.rssKiB > 0 && m.pssKiB > 0 && m.ussKiB > 0 && m.ussKiB <= m.rssKiB, id);
+      }
+      assert.ok(row('worker').memory.rssKiB !== undefined);
+      for (const id of [
+        'forkexec.spawn',
+        'posix.posixSpawn',
+        'forkexec.fork',
+        'process.spawn',
+        'process.forkserver',
+      ]) {
+        const u = row(id).startUsage;
+        assert.ok(u.n > 0 && u.cpuMs > 0 && u.minorFaults > 0, id);
+      }
+      assert.equal(row('cp.spawn').startUsage, undefined);
+      // (3) messaging, (4) scaling, (5) Python.
+      const cores = results.meta.cpus;
+      assertSectionsComplete(results, cores);
+      const md = readFileSync(join(out, 'results.md'), 'utf8');
+      assertPythonRows(results, md);
+      // (6) the recommendation, from this run's figures.
+      for (const topic of [
+        'One-off JavaScript tasks',
+        'Many short tasks',
+        'Big parents',
+        'Memory-bound fan-out',
+      ]) {
+        assert.match(md, new RegExp(`- ${topic}`));
+        assert.match(run.stdout, new RegExp(`- ${topic}`));
+      }
+      assert.match(md, /\[--single-threaded\]/);
+      for (const title of [
+        'What a start costs',
+        'costs the child',
+        'costs in memory',
+        'Messaging',
+        'CPU-bound scaling',
+      ]) {
+        assert.match(md, new RegExp(`## .*${title}`));
+      }
+      assert.match(md, /forkexec spawn \/ C posix_spawn floor at 50MB: \*\*\d+\.\d\dx\*\*/);
 
-      const svg = readFileSync(join(dir, 'chart.svg'), 'utf8');
-      assert.equal(XMLValidator.validate(svg), true);
-      const parsed = new XMLParser({ ignoreAttributes: false }).parse(svg);
-      assert.ok(parsed.svg, 'the root element is <svg>');
-      // One line per start method; the steps of fork() are not starts and stay in the table.
+      // One chart per question; every line and bar its own colour.
+      const start = svgColours(join(out, 'start.svg'));
       const starts = new Set(
         results.rows.filter((r) => r.group !== 'forkStep').map((r) => r.method),
       );
-      assert.equal([].concat(parsed.svg.polyline).length, starts.size);
-      const md = readFileSync(join(dir, 'results.md'), 'utf8');
-      assert.match(md, /\| median ms \|/);
-      // The ratios the issues set targets for, computed from this run.
-      assert.match(
-        md,
-        /forkexec spawn \/ C posix_spawn floor at 50MB: \*\*\d+\.\d\dx\*\* \(target <= 1\.3x: (met|not met)\)/,
-      );
-      assert.match(md, /new Worker \/ fork\(fn\) at 50MB: \*\*\d+\.\d\dx\*\*/);
-      // The steps of fork(), with what the scan found in the heap.
-      assert.match(
-        md,
-        /\| one step of fork\(\) \| 50MB \| fork syscall, heap left MADV_DONTFORK \|/,
-      );
-      assert.match(md, /fork\.step\.scanCached at 50MB: [1-9]\d* MADV_DONTFORK mappings/);
-      // One parent size: no ratio of a size against itself.
-      assert.doesNotMatch(md, /largest parent \/ smallest/);
+      assert.equal(start.lines.length, starts.size);
+      for (const name of ['start.svg', 'memory.svg', 'messaging.svg', 'scaling.svg']) {
+        const { lines, bars } = svgColours(join(out, name));
+        const colours = name === 'messaging.svg' ? bars : lines;
+        assert.ok(colours.length > 1, name);
+        assert.equal(new Set(colours).size, colours.length, `${name}: ${colours.join(' ')}`);
+      }
     } finally {
       cleanup();
+      if (out) rmSync(out, { recursive: true, force: true });
     }
   },
 );
 
-test('forkexec bench refuses unknown methods and bad sizes with a clear message', () => {
-  const cli = join(root, 'dist', 'cli.js');
+test('forkexec bench refuses bad input before anything runs, listing what exists', () => {
   for (const [args, message] of [
-    [['bench', '--methods', 'nope'], /unknown method\(s\) nope; known: /],
-    [['bench', '--sizes', 'lots'], /not a size: 'lots'/],
-    [['bench', '--iterations', '0'], /--iterations takes a whole number/],
+    [['--methods', 'nope'], /unknown method\(s\) nope; known: c\.posix_spawn, /],
+    [
+      ['--sections', 'starts,nope'],
+      /unknown section\(s\) nope; known: starts, messaging, scaling, python/,
+    ],
+    [['--sizes', 'lots'], /not a size: 'lots' \(use e\.g\. 50MB, 512MB, 2GB\)/],
+    [
+      ['--sizes', '50MB,9000GB'],
+      /parent size 9000GB needs about [\d.]+GB of memory; this machine has .* available/,
+    ],
+    [['--iterations', '0'], /--iterations takes a whole number/],
   ]) {
-    let error;
-    try {
-      execFileSync(process.execPath, [cli, ...args], {
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-    } catch (e) {
-      error = e;
-    }
-    assert.ok(error, `${args.join(' ')} must fail`);
-    assert.equal(error.status, 1);
-    assert.match(error.stderr, message);
+    const run = bench(args);
+    assert.equal(run.status, 1, `${args.join(' ')} must fail`);
+    assert.match(run.stderr, message);
+    assert.equal(run.stdout, '');
   }
 });
 
-test('--methods, --sizes and --iterations select the work; progress goes to stderr', () => {
+test('--methods, --sizes, --sections select the work; a failing method keeps its row and the run goes on', () => {
   const { dir, cleanup } = tempDir('forkexec-bench-select-');
   try {
-    const cli = join(root, 'dist', 'cli.js');
-    const run = spawnSync(
-      process.execPath,
+    const run = bench(
       [
-        cli,
-        'bench',
         '--methods',
         'posix.posixSpawn,cp.spawnSync',
         '--sizes',
         '20MB,60MB',
+        '--sections',
+        'starts',
         '--iterations',
         '3',
         '--out',
         dir,
       ],
-      { encoding: 'utf8' },
+      { env: { ...process.env, FORKEXEC_BENCH_FAIL_METHOD: 'cp.spawnSync' } },
     );
     assert.equal(run.status, 0, run.stderr);
-    // Not a terminal: one progress line per step, on stderr.
-    assert.match(run.stderr, /posix\.posixSpawn|cp\.spawnSync/);
+    assert.match(run.stderr, /posix\.posixSpawn/);
     const results = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8'));
     assert.deepEqual(results.sizes, ['20MB', '60MB']);
+    assert.equal(results.sections, undefined);
     const got = results.rows.map((r) => `${r.method}@${r.size}`).sort();
     assert.deepEqual(got, [
       'cp.spawnSync@20MB',
@@ -129,13 +233,43 @@ test('--methods, --sizes and --iterations select the work; progress goes to stde
       'posix.posixSpawn@60MB',
     ]);
     for (const row of results.rows) {
+      if (row.method === 'cp.spawnSync') {
+        assert.equal(row.n, 0);
+        assert.match(row.error, /failed on request/);
+        continue;
+      }
       assert.ok(row.n >= 1 && row.n <= 3, `${row.method}: ${row.n} samples`);
-      // The parent really held the asked-for memory while it measured.
       assert.ok(row.rssBytes >= row.sizeBytes, `${row.method}@${row.size}: rss ${row.rssBytes}`);
       assert.ok(row.ratio >= 1, `ratio to the fastest of its group: ${row.ratio}`);
     }
-    const md = readFileSync(join(dir, 'results.md'), 'utf8');
-    assert.match(md, /\| run \/bin\/true \| 60MB \|/);
+    assert.match(run.stdout, /child_process\.spawnSync +failed: Error: failed on request/);
+    assert.match(readFileSync(join(dir, 'results.md'), 'utf8'), /\| run \/bin\/true \| 60MB \|/);
+  } finally {
+    cleanup();
+  }
+});
+
+test('a failing messaging subject is reported in its row; without python3 the Python rows say so', () => {
+  const { dir, cleanup } = tempDir('forkexec-bench-sections-');
+  try {
+    const run = bench(['--quick', '--sections', 'messaging,python', '--out', dir], {
+      env: {
+        ...process.env,
+        FORKEXEC_BENCH_FAIL_METHOD: 'workers',
+        FORKEXEC_BENCH_PYTHON: join(dir, 'no-python3-here'),
+      },
+    });
+    assert.equal(run.status, 0, run.stderr);
+    const results = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8'));
+    assert.deepEqual(results.rows, []);
+    const workers = results.sections.messaging.find((r) => r.subject === 'workers');
+    assert.match(workers.error, /failed on request/);
+    const others = results.sections.messaging.filter((r) => r.subject !== 'workers');
+    assert.equal(others.length, 4);
+    assert.ok(others.every((r) => r.figures.tasksPerSecond > 0));
+    assert.match(results.sections.pythonNote, /no usable .*no-python3-here.*skipped/);
+    assert.match(run.stdout, /Python rows[\s\S]*no usable/);
+    assert.match(run.stdout, /worker_threads pool +failed: Error: failed on request/);
   } finally {
     cleanup();
   }

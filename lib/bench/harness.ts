@@ -2,15 +2,15 @@
  * The orchestrator behind `forkexec bench`: one measuring process per
  * parent size (and per set of node flags), results gathered into one report.
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { cpus, release } from 'node:os';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
+import { cpus, freemem, release } from 'node:os';
 import { formatSize } from './ballast';
 import { allMethods, type BenchMethod, type MethodGroup } from './methods';
 import type { MethodSamples, RunnerConfig } from './runner';
+import { runMeasuring } from './measuringProcess';
+import { runSections, type SectionOptions, type SectionResults } from './sections';
 import { summarize, type Summary } from './stats';
+import type { StartUsage } from './startUsage';
+import type { UnitMemory } from './unitMemory';
 
 export interface BenchOptions {
   /** Method ids (default: all that can run here). */
@@ -24,6 +24,8 @@ export interface BenchOptions {
   budgetMs: number;
   /** Called with a short line as work progresses. */
   onProgress?: (line: string) => void;
+  /** The sections after the start costs (default: none). */
+  sections?: Omit<SectionOptions, 'onProgress'>;
 }
 
 /** One method at one parent size. */
@@ -39,6 +41,12 @@ export interface BenchRow extends Summary {
   ratio: number;
   /** What else the samples found (the fork steps: the heap's MADV_DONTFORK mappings). */
   note?: string;
+  /** The children's own CPU time and page faults per start (forkexec's methods). */
+  startUsage?: StartUsage;
+  /** One running unit's memory (the ways to run JavaScript). */
+  memory?: UnitMemory;
+  /** Why this method failed at this size; its figures are then NaN. The run goes on. */
+  error?: string;
 }
 
 export interface BenchResults {
@@ -55,7 +63,12 @@ export interface BenchResults {
   sizes: string[];
   rows: BenchRow[];
   skipped: { method: string; reason: string }[];
+  /** Messaging, scaling and the Python rows (see ./sections). */
+  sections?: SectionResults;
 }
+
+/** A measuring process that takes longer than this has hung. */
+const RUNNER_TIMEOUT_MS = 10 * 60_000;
 
 function flagsKey(method: BenchMethod): string {
   return (method.execArgv ?? []).join(' ');
@@ -68,31 +81,22 @@ async function runRunner(
 ): Promise<MethodSamples[]> {
   // The V8 heap must hold its half of the ballast.
   const heapMb = Math.ceil(config.sizeBytes / 1024 / 1024) + 1024;
-  const child = spawn(
-    process.execPath,
-    [
-      ...execArgv,
-      `--max-old-space-size=${heapMb}`,
-      join(__dirname, 'runner.js'),
-      JSON.stringify(config),
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+  const answer = await runMeasuring<{ results: MethodSamples[] }>(
+    'runner.js',
+    [...execArgv, `--max-old-space-size=${heapMb}`],
+    config,
+    onProgress,
+    RUNNER_TIMEOUT_MS,
   );
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  createInterface({ input: child.stderr }).on('line', (line) => {
-    try {
-      const { progress } = JSON.parse(line) as { progress?: string };
-      if (progress) onProgress(progress);
-    } catch {
-      stderr += `${line}\n`;
-    }
-  });
-  const [code] = (await once(child, 'close')) as [number | null];
-  if (code !== 0) throw new Error(`bench runner failed (exit ${String(code)}): ${stderr}`);
-  return (JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as { results: MethodSamples[] })
-    .results;
+  if ('value' in answer) return answer.value.results;
+  // The runner died (a crash, the OOM killer): the methods it had not
+  // reported fail in their rows, with what it said.
+  return config.methods.map((method) => ({
+    method,
+    samples: [],
+    rssBytes: 0,
+    error: answer.error,
+  }));
 }
 
 /** The methods asked for that can run here; the others go to `skipped` with the reason. */
@@ -118,22 +122,17 @@ function groupByFlags(methods: BenchMethod[]): BenchMethod[][] {
   return [...byFlags.values()];
 }
 
-/** One runner's samples as rows; a method that failed or gave none goes to `skipped`. */
-function toRows(
-  results: MethodSamples[],
-  methods: BenchMethod[],
-  sizeBytes: number,
-  skipped: BenchResults['skipped'],
-): BenchRow[] {
+/** One runner's samples as rows; a method that failed keeps its row, with the error. */
+function toRows(results: MethodSamples[], methods: BenchMethod[], sizeBytes: number): BenchRow[] {
   const rows: BenchRow[] = [];
-  for (const r of results) {
-    const method = methods.find((m) => m.id === r.method);
-    if (!method) continue;
-    if (r.error !== undefined || r.samples.length === 0) {
-      const reason = `failed at ${formatSize(sizeBytes)}: ${r.error ?? 'no samples'}`;
-      skipped.push({ method: r.method, reason });
-      continue;
-    }
+  for (const method of methods) {
+    const r = results.find((x) => x.method === method.id) ?? {
+      method: method.id,
+      samples: [],
+      rssBytes: 0,
+      error: 'the measuring process ended before it got here',
+    };
+    const error = r.samples.length === 0 ? (r.error ?? 'no samples') : r.error;
     rows.push({
       method: method.id,
       label: method.label,
@@ -143,6 +142,9 @@ function toRows(
       rssBytes: r.rssBytes,
       ratio: NaN,
       ...(r.note === undefined ? {} : { note: r.note }),
+      ...(r.startUsage === undefined ? {} : { startUsage: r.startUsage }),
+      ...(r.memory === undefined ? {} : { memory: r.memory }),
+      ...(error === undefined ? {} : { error }),
       ...summarize(r.samples),
     });
   }
@@ -152,7 +154,9 @@ function toRows(
 /** Each row's median over the fastest of its group at its size. */
 function setRatios(rows: BenchRow[]): void {
   for (const row of rows) {
-    const peers = rows.filter((r) => r.group === row.group && r.sizeBytes === row.sizeBytes);
+    const peers = rows.filter(
+      (r) => r.group === row.group && r.sizeBytes === row.sizeBytes && r.n > 0,
+    );
     row.ratio = row.median / Math.min(...peers.map((r) => r.median));
   }
 }
@@ -171,10 +175,30 @@ function machine(iterations: number): BenchResults['meta'] {
   };
 }
 
+/** What a measuring process holding `sizeBytes` needs: the ballast, V8's overhead on its objects, Node itself. */
+export function memoryNeeded(sizeBytes: number): number {
+  return Math.round(sizeBytes * 1.5) + 512 * 1024 * 1024;
+}
+
+/** Refuses, before anything runs, a parent size this machine cannot hold. */
+export function checkSizesFit(sizes: number[], available = freemem()): void {
+  for (const size of sizes) {
+    const need = memoryNeeded(size);
+    if (need > available) {
+      throw new Error(
+        `parent size ${formatSize(size)} needs about ${formatSize(need)} of memory; ` +
+          `this machine has ${formatSize(available)} available. Choose smaller --sizes.`,
+      );
+    }
+  }
+}
+
 /** Runs every selected method at every size and summarises. */
 export async function runBench(options: BenchOptions): Promise<BenchResults> {
+  checkSizesFit(options.sizes);
   const skipped: BenchResults['skipped'] = [];
-  const runnable = selectMethods(options.methods, skipped);
+  const startsWanted = options.sections?.include.includes('starts') ?? true;
+  const runnable = startsWanted ? selectMethods(options.methods, skipped) : [];
   const rows: BenchRow[] = [];
   const total = runnable.length * options.sizes.length;
   let done = 0;
@@ -191,9 +215,20 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
         done++;
         options.onProgress?.(`[${done}/${total}] ${formatSize(sizeBytes)} ${id}`);
       });
-      rows.push(...toRows(results, group, sizeBytes, skipped));
+      rows.push(...toRows(results, group, sizeBytes));
     }
   }
   setRatios(rows);
-  return { meta: machine(options.iterations), sizes: options.sizes.map(formatSize), rows, skipped };
+  const progress = (line: string): void => options.onProgress?.(line);
+  const sections =
+    options.sections === undefined || options.sections.include.every((s) => s === 'starts')
+      ? undefined
+      : await runSections({ ...options.sections, onProgress: progress });
+  return {
+    meta: machine(options.iterations),
+    sizes: options.sizes.map(formatSize),
+    rows,
+    skipped,
+    ...(sections === undefined ? {} : { sections }),
+  };
 }

@@ -15,6 +15,9 @@ import { fork, safeModeFlags } from '../fork';
 import { Process, forkserver, type StartMethod } from '../process';
 import { cFloorCompiler, cFloorSamples, cFloorSetup, cFloorTeardown } from './cFloor';
 import { forkStepNote, forkStepSamples, type ForkStep } from './forkSteps';
+import { forkMemory, ipcMemory, poolMemory, workerMemory } from './memoryProbes';
+import { recordStartUsage } from './startUsage';
+import type { UnitMemory } from './unitMemory';
 
 /** Processes running `/bin/true`, units of JavaScript, or one step of fork() for JavaScript. */
 export type MethodGroup = 'exec' | 'js' | 'forkStep';
@@ -45,6 +48,8 @@ export interface BenchMethod {
   batch?: (n: number) => number[];
   /** After the samples: what else they found (shown beside the table). */
   note?: () => string | undefined;
+  /** After the samples: the memory of one running unit of this kind. */
+  memory?: () => Promise<UnitMemory>;
 }
 
 const TRUE = '/bin/true';
@@ -57,7 +62,7 @@ function forkexecSpawn(method: 'auto' | 'posix_spawn' | 'vfork' | 'fork'): Bench
     label: method === 'auto' ? 'forkexec spawn (auto)' : `forkexec spawn (${method})`,
     group: 'exec',
     once: async () => {
-      await spawn(TRUE, [], { stdio: 'ignore', method });
+      recordStartUsage((await spawn(TRUE, [], { stdio: 'ignore', method })).resourceUsage);
       return undefined;
     },
   };
@@ -87,9 +92,12 @@ function processRun(startMethod: StartMethod): BenchMethod {
         }
       : {}),
     once: async () => {
-      await new Process({ target: TRIVIAL, startMethod }).run();
+      const child = new Process({ target: TRIVIAL, startMethod });
+      await child.run();
+      recordStartUsage(child.resourceUsage);
       return undefined;
     },
+    memory: () => poolMemory(startMethod),
   };
 }
 
@@ -121,7 +129,8 @@ const methods: readonly BenchMethod[] = [
     label: 'forkexec posix.posixSpawn+waitpid',
     group: 'exec',
     once: () => {
-      posix.waitpid(posix.posixSpawn(TRUE, ['true']));
+      const pid = posix.posixSpawn(TRUE, ['true']);
+      recordStartUsage(posix.waitpid(pid, 0, { resourceUsage: true })?.resourceUsage);
       return undefined;
     },
   },
@@ -154,9 +163,10 @@ const methods: readonly BenchMethod[] = [
     group: 'js',
     execArgv: SAFE_FORK,
     once: async () => {
-      await fork(() => 1);
+      recordStartUsage((await fork(() => 1)).resourceUsage);
       return undefined;
     },
+    memory: forkMemory,
   },
   processRun('fork'),
   processRun('forkserver'),
@@ -173,6 +183,7 @@ const methods: readonly BenchMethod[] = [
       await once(worker, 'message');
       return () => exited;
     },
+    memory: workerMemory,
   },
   {
     id: 'cp.fork',
@@ -184,6 +195,7 @@ const methods: readonly BenchMethod[] = [
       await once(child, 'message');
       return () => exited;
     },
+    memory: ipcMemory,
   },
   forkStep('bare', 'fork syscall, heap left MADV_DONTFORK'),
   forkStep('scanFull', 'find MADV_DONTFORK mappings (full smaps scan)'),

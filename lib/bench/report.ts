@@ -1,9 +1,9 @@
-/** The harness's results as a terminal table and as Markdown. */
+/** The harness's results as terminal text and as Markdown: one table per question. */
 import type { BenchResults } from './harness';
 import type { MethodGroup } from './methods';
-
-const fmt = (ms: number): string =>
-  ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2);
+import { recommendations } from './recommend';
+import { sectionTables } from './sectionTables';
+import { fmtMB, fmtMs, markdownText, terminalText, type Table } from './table';
 
 const WORK: Record<MethodGroup, string> = {
   exec: 'run /bin/true',
@@ -11,7 +11,9 @@ const WORK: Record<MethodGroup, string> = {
   forkStep: 'one step of fork()',
 };
 
-function tableRows(results: BenchResults): string[][] {
+const HEADER = ['work', 'parent', 'method', 'median ms', 'p10 ms', 'p90 ms', 'vs fastest', 'n'];
+
+function startTable(results: BenchResults): Table {
   const rows: string[][] = [];
   for (const group of ['exec', 'js', 'forkStep'] as const) {
     const mine = results.rows.filter((r) => r.group === group);
@@ -20,47 +22,106 @@ function tableRows(results: BenchResults): string[][] {
       for (const method of methods) {
         const row = mine.find((r) => r.method === method && r.size === size);
         if (!row) continue;
+        const failed = row.n === 0 ? `failed: ${row.error ?? ''}` : undefined;
         rows.push([
           WORK[group],
           size,
           row.label,
-          fmt(row.median),
-          fmt(row.p10),
-          fmt(row.p90),
-          `${row.ratio.toFixed(2)}x`,
+          ...(failed === undefined
+            ? [fmtMs(row.median), fmtMs(row.p10), fmtMs(row.p90), `${row.ratio.toFixed(2)}x`]
+            : [failed, '-', '-', '-']),
           String(row.n),
         ]);
       }
     }
   }
-  return rows;
+  return {
+    title: 'What a start costs (wall time per start)',
+    header: HEADER,
+    numericFrom: 3,
+    rows,
+    notes: [
+      ...notes(results),
+      ...results.skipped.map((s) => `skipped ${s.method}: ${s.reason}`),
+      ...results.rows
+        .filter((r) => r.n > 0 && r.error !== undefined)
+        .map((r) => `${r.method} at ${r.size}: ${r.error ?? ''}`),
+    ],
+  };
+}
+
+/** The child's own rusage per start, where the method reports it. */
+function startUsageTable(results: BenchResults): Table {
+  const rows = results.rows
+    .filter((r) => r.startUsage !== undefined)
+    .map((r) => {
+      const u = r.startUsage;
+      return [
+        r.size,
+        r.label,
+        u ? u.cpuMs.toFixed(2) : '-',
+        String(u?.minorFaults ?? '-'),
+        String(u?.majorFaults ?? '-'),
+        fmtMB(u?.maxRSSKiB),
+      ];
+    });
+  return {
+    title: 'What a start costs the child (its own rusage, mean per start)',
+    header: ['parent', 'method', 'CPU ms', 'minor faults', 'major faults', 'max RSS MB'],
+    numericFrom: 2,
+    rows,
+    notes: [
+      'child_process and Worker rows are missing: Node keeps no rusage of their children or threads.',
+      'max RSS of a posix_spawn/vfork child includes the parent it shared memory with until exec (Linux keeps the peak across exec).',
+    ],
+  };
+}
+
+/** Memory per running unit at each parent size. */
+function memoryTable(results: BenchResults): Table {
+  const rows = results.rows
+    .filter((r) => r.memory !== undefined)
+    .map((r) => [
+      r.size,
+      r.label.replace(/\.run\(\)| \(one (IPC )?message\)/g, ''),
+      fmtMB(r.memory?.rssKiB),
+      fmtMB(r.memory?.pssKiB),
+      fmtMB(r.memory?.ussKiB),
+    ]);
+  return {
+    title: 'What a running unit costs in memory (MB per unit)',
+    header: ['parent', 'unit', 'RSS', 'PSS', 'USS'],
+    numericFrom: 2,
+    rows,
+    notes: [
+      'From /proc/PID/smaps_rollup of two live, idle units (USS = private pages; PSS shares the shared ones out).',
+      'new Worker: what the process grew by per Worker (RSS; private memory as USS); a thread has no PSS of its own.',
+    ],
+  };
 }
 
 /** 'method at size: note' for each row that has a note. */
 function notes(results: BenchResults): string[] {
   return results.rows.flatMap((r) =>
-    r.note === undefined ? [] : [`${r.method} at ${r.size}: ${r.note}`],
+    r.note === undefined ? [] : [`note ${r.method} at ${r.size}: ${r.note}`],
   );
 }
 
-const HEADER = ['work', 'parent', 'method', 'median ms', 'p10 ms', 'p90 ms', 'vs fastest', 'n'];
+function tables(results: BenchResults): Table[] {
+  const out: Table[] = [];
+  if (results.rows.length > 0)
+    out.push(startTable(results), startUsageTable(results), memoryTable(results));
+  if (results.sections) out.push(...sectionTables(results.sections));
+  return out;
+}
 
-/** A fixed-width table for the terminal. */
-export function terminalTable(results: BenchResults): string {
-  const rows = [HEADER, ...tableRows(results)];
-  const widths = HEADER.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  const line = (r: string[]): string =>
-    r
-      .map((cell, i) => (i >= 3 ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0)))
-      .join('  ');
-  const out = [
-    line(HEADER),
-    widths.map((w) => '-'.repeat(w)).join('  '),
-    ...rows.slice(1).map(line),
-  ];
-  for (const n of notes(results)) out.push(`note ${n}`);
-  for (const s of results.skipped) out.push(`skipped ${s.method}: ${s.reason}`);
-  return out.join('\n');
+/** Everything for the terminal: the tables, then the recommendation. */
+export function terminalReport(results: BenchResults): string {
+  const parts = tables(results).map(terminalText);
+  const advice = recommendations(results);
+  if (advice.length > 0)
+    parts.push(['Recommendation (from this run)', '', ...advice.map((a) => `- ${a}`)].join('\n'));
+  return parts.join('\n\n');
 }
 
 /**
@@ -162,7 +223,7 @@ export function headlineRatios(results: BenchResults): string[] {
   return lines;
 }
 
-/** results.md: the table, the machine, and what was skipped. */
+/** results.md: the machine, every table, the ratios, the recommendation. */
 export function markdown(results: BenchResults): string {
   const m = results.meta;
   const lines = [
@@ -171,22 +232,18 @@ export function markdown(results: BenchResults): string {
     `Node ${m.node} (V8 ${m.v8}), ${m.platform}, kernel ${m.kernel}, ${m.cpus} x ${m.cpuModel}; ${m.date}.`,
     `Medians, p10 and p90 over up to ${m.iterations} starts (or fork steps) per method and parent size; "vs fastest" compares medians within the same kind of work and parent size.`,
     '',
-    `| ${HEADER.join(' | ')} |`,
-    `| ${HEADER.map((_, i) => (i >= 3 ? '---:' : '---')).join(' | ')} |`,
-    ...tableRows(results).map((r) => `| ${r.join(' | ')} |`),
+    ...tables(results).flatMap((t) => [markdownText(t), '']),
   ];
   const headlines = headlineRatios(results);
   if (headlines.length > 0)
     lines.push(
-      '',
       'Ratios of medians in this run, against the targets of the issues:',
       '',
       ...headlines,
+      '',
     );
-  const found = notes(results);
-  if (found.length > 0) lines.push('', ...found.map((n) => `- ${n}`));
-  if (results.skipped.length > 0) {
-    lines.push('', ...results.skipped.map((s) => `- skipped \`${s.method}\`: ${s.reason}`));
-  }
+  const advice = recommendations(results);
+  if (advice.length > 0)
+    lines.push('## Recommendation (from this run)', '', ...advice.map((a) => `- ${a}`));
   return `${lines.join('\n')}\n`;
 }

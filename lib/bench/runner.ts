@@ -6,6 +6,8 @@
  */
 import { allocateBallast, residentBytes } from './ballast';
 import { allMethods, type BenchMethod } from './methods';
+import { takeStartUsage, type StartUsage } from './startUsage';
+import type { UnitMemory } from './unitMemory';
 
 /** What the orchestrator asks one runner to do. */
 export interface RunnerConfig {
@@ -24,6 +26,11 @@ export interface MethodSamples {
   rssBytes: number;
   /** What else the samples found (BenchMethod.note). */
   note?: string;
+  /** The children's own rusage per start, where the method gives it. */
+  startUsage?: StartUsage;
+  /** One running unit's memory, for the ways to run JavaScript. */
+  memory?: UnitMemory;
+  /** What failed: the samples, or only the memory probe (then the samples stand). */
   error?: string;
 }
 
@@ -59,6 +66,16 @@ async function sample(method: BenchMethod, config: RunnerConfig): Promise<number
   return samples;
 }
 
+/** The method's memory probe, if any; a probe that fails leaves the timings standing. */
+async function probeMemory(method: BenchMethod): Promise<Pick<MethodSamples, 'memory' | 'error'>> {
+  if (!method.memory) return {};
+  try {
+    return { memory: await method.memory() };
+  } catch (error) {
+    return { error: `memory probe: ${String(error)}` };
+  }
+}
+
 async function main(): Promise<void> {
   const config = JSON.parse(process.argv[2] ?? '{}') as RunnerConfig;
   const ballast = allocateBallast(config.sizeBytes);
@@ -68,13 +85,21 @@ async function main(): Promise<void> {
     if (!method) throw new Error(`unknown method ${id}`);
     process.stderr.write(`${JSON.stringify({ progress: id })}\n`);
     try {
+      // Lets the tests see a method fail mid-run without breaking one for real.
+      if (process.env.FORKEXEC_BENCH_FAIL_METHOD === id) {
+        throw new Error('failed on request (FORKEXEC_BENCH_FAIL_METHOD)');
+      }
+      takeStartUsage();
       const samples = await measure(method, config);
       const note = method.note?.();
+      const startUsage = takeStartUsage();
       results.push({
         method: id,
         samples,
         rssBytes: residentBytes(),
         ...(note === undefined ? {} : { note }),
+        ...(startUsage === undefined ? {} : { startUsage }),
+        ...(await probeMemory(method)),
       });
     } catch (error) {
       results.push({ method: id, samples: [], rssBytes: residentBytes(), error: String(error) });

@@ -84,5 +84,7 @@ export function statusFromExit(
     stopSignal: null,
     continued: false,
     status: process.platform === 'win32' ? (code ?? 0) : rawStatus(code, signal),
+    // libuv reaped it and Node keeps no rusage of a child (ChildResourceUsage).
+    resourceUsage: undefined,
   };
 }

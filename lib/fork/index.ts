@@ -21,7 +21,7 @@ import {
 import { binding, type NativeBinding } from '../native';
 import { callNative, invalidArgType, unsupportedPlatform } from '../errors';
 import { watchExit, type ExitWatch } from '../exitWatcher';
-import type { WaitStatus } from '../posix/wait';
+import type { ChildResourceUsage, WaitStatus } from '../posix/wait';
 import { signalNumber, type Signal } from '../signals';
 import { assertForkSafe, assertThreadsIdle, threadpoolBusy, THREAD_IDLE_WAIT_MS } from './safety';
 import { nodeInternals, type NodeInternals } from './nodeInternals';
@@ -52,6 +52,8 @@ export interface ForkResult<T> {
   signal: string | null;
   /** What fn returned (resolved), or undefined when the child left before sending it. */
   value: T | undefined;
+  /** The child's own CPU time, peak memory and faults, from the wait that reaped it (see {@link ChildResourceUsage}). */
+  resourceUsage: ChildResourceUsage | undefined;
 }
 
 /** A child started by `fork(fn)`. Await it for its {@link ForkResult}. */
@@ -437,6 +439,7 @@ function settle<T>(pid: number, read: ReadResult, status: WaitStatus): ForkResul
     exitCode: status.exitCode,
     signal: status.signal,
     value: read?.ok === true ? (read.value as T) : undefined,
+    resourceUsage: status.resourceUsage,
   };
 }
 

@@ -18,7 +18,14 @@ export {
   getppid,
 } from './process';
 export type { ExecveOptions } from '../exec/replace';
-export { waitpid, waitid, type WaitStatus, type WaitidTarget } from './wait';
+export {
+  waitpid,
+  waitid,
+  type WaitStatus,
+  type WaitidTarget,
+  type WaitOptions,
+  type ChildResourceUsage,
+} from './wait';
 export {
   pipe,
   dup,

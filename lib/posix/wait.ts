@@ -9,6 +9,9 @@ import { binding, type NativeWaitStatus } from '../native';
 import { callNative, invalidArgValue } from '../errors';
 import { signalName } from '../signals';
 import { validateFd, validateInteger } from '../validate';
+import type { ChildResourceUsage } from '../exitWatch/resourceUsage';
+
+export type { ChildResourceUsage } from '../exitWatch/resourceUsage';
 
 const INT32_MAX = 2 ** 31 - 1;
 
@@ -32,6 +35,20 @@ export interface WaitStatus {
   continued: boolean;
   /** The raw wait status word (for waitid: the equivalent word). */
   status: number;
+  /**
+   * The child's own resource usage, from the wait that reaped it. Present
+   * when the child exited or was killed and the caller asked for it
+   * (`{ resourceUsage: true }` to {@link waitpid} / {@link waitid}; the
+   * library's own exit watchers always do); `undefined` where the kernel's
+   * figures are not available (see {@link ChildResourceUsage}).
+   */
+  resourceUsage?: ChildResourceUsage;
+}
+
+/** Options of {@link waitpid} and {@link waitid}. */
+export interface WaitOptions {
+  /** Add the child's {@link ChildResourceUsage} to the status (default false). */
+  resourceUsage?: boolean;
 }
 
 /** Turns the native layer's raw fields into a {@link WaitStatus}. */
@@ -46,7 +63,27 @@ export function decodeWaitStatus(raw: NativeWaitStatus): WaitStatus {
     stopSignal: raw.stopped ? signalName(raw.stopSignal) : null,
     continued: raw.continued,
     status: raw.status,
+    resourceUsage: raw.rusage,
   };
+}
+
+function validateWaitOptions(options: unknown): boolean {
+  if (options === undefined) return false;
+  if (typeof options !== 'object' || options === null) {
+    throw invalidArgValue('options', options, 'must be an object');
+  }
+  const { resourceUsage } = options as WaitOptions;
+  if (resourceUsage !== undefined && typeof resourceUsage !== 'boolean') {
+    throw invalidArgValue('options.resourceUsage', resourceUsage, 'must be a boolean');
+  }
+  return resourceUsage === true;
+}
+
+function decodeAsAsked(raw: NativeWaitStatus | null, withUsage: boolean): WaitStatus | null {
+  if (raw === null) return null;
+  const status = decodeWaitStatus(raw);
+  if (!withUsage) delete status.resourceUsage;
+  return status;
 }
 
 function refuseAnyChild(pid: unknown, call: string): void {
@@ -63,15 +100,20 @@ function refuseAnyChild(pid: unknown, call: string): void {
 /**
  * POSIX `waitpid()` for one child. `flags` combines `constants.WNOHANG`,
  * `WUNTRACED` and `WCONTINUED`. Returns `null` under WNOHANG when the child
- * has not changed state.
+ * has not changed state. With `{ resourceUsage: true }` (wait4) the status
+ * of an exited or killed child carries its {@link ChildResourceUsage}.
  */
-export function waitpid(pid: number, flags = 0): WaitStatus | null {
+export function waitpid(pid: number, flags = 0, options?: WaitOptions): WaitStatus | null {
   const native = binding('posix.waitpid');
   refuseAnyChild(pid, 'waitpid');
   validateInteger(pid, 'pid', 1, INT32_MAX);
   validateInteger(flags, 'flags', 0, INT32_MAX);
-  const raw = callNative(() => native.waitpid(pid, flags));
-  return raw === null ? null : decodeWaitStatus(raw);
+  const withUsage = validateWaitOptions(options);
+  // Always wait4: the usage costs nothing extra to collect.
+  return decodeAsAsked(
+    callNative(() => native.waitpid(pid, flags)),
+    withUsage,
+  );
 }
 
 /** Which child `waitid` waits for: by pid, or by a pidfd from {@link pidfdOpen}. */
@@ -80,9 +122,16 @@ export type WaitidTarget = 'pid' | 'pidfd';
 /**
  * POSIX `waitid()` for one child, named by pid or by pidfd. `flags` defaults
  * to `constants.WEXITED` and may add `WSTOPPED`, `WCONTINUED`, `WNOHANG` and
- * `WNOWAIT`. Returns `null` under WNOHANG when nothing changed.
+ * `WNOWAIT`. Returns `null` under WNOHANG when nothing changed. With
+ * `{ resourceUsage: true }` (the rusage argument of the raw syscall) the
+ * status of an exited or killed child carries its {@link ChildResourceUsage}.
  */
-export function waitid(idtype: WaitidTarget, id: number, flags?: number): WaitStatus | null {
+export function waitid(
+  idtype: WaitidTarget,
+  id: number,
+  flags?: number,
+  options?: WaitOptions,
+): WaitStatus | null {
   const native = binding('posix.waitid');
   let type: number;
   if (idtype === 'pid') {
@@ -97,6 +146,9 @@ export function waitid(idtype: WaitidTarget, id: number, flags?: number): WaitSt
   }
   const waitFlags = flags ?? native.constants.WEXITED;
   validateInteger(waitFlags, 'flags', 0, INT32_MAX);
-  const raw = callNative(() => native.waitid(type, id, waitFlags));
-  return raw === null ? null : decodeWaitStatus(raw);
+  const withUsage = validateWaitOptions(options);
+  return decodeAsAsked(
+    callNative(() => native.waitid(type, id, waitFlags)),
+    withUsage,
+  );
 }

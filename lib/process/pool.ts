@@ -13,7 +13,7 @@ import { childError } from '../channel/resultCodec';
 import { diedError } from './childDiedError';
 import { defaultStartMethod, startMethodImpl } from './startMethod';
 import type { StartMethod, StartMethodImpl } from './startMethodTypes';
-import type { StartedChild } from './startedChild';
+import type { ChildExit, StartedChild } from './startedChild';
 import { checkSerializable, targetSpec } from './taskInput';
 import { registeredFunctionCount, validateTarget, type Target, type TargetSpec } from './target';
 import type { ResultMessage, TaskMessage } from './taskRunner';
@@ -30,6 +30,15 @@ export interface PoolOptions {
   env?: Record<string, string | undefined>;
   /** The workers' working directory (`spawn` only). */
   cwd?: string;
+}
+
+/**
+ * A worker of a {@link Pool} that has exited, with its own resource usage.
+ * Usage is per worker, not per task: the kernel reports it once, when the
+ * process is reaped, and a worker runs many tasks.
+ */
+export interface PoolWorkerExit extends ChildExit {
+  pid: number;
 }
 
 interface Task {
@@ -58,6 +67,7 @@ export class Pool {
   private nextId = 1;
   private state: 'open' | 'closing' | 'terminated' = 'open';
   private drained: (() => void) | null = null;
+  private readonly exits: PoolWorkerExit[] = [];
 
   constructor(options: PoolOptions = {}) {
     const opts = validateOptions<PoolOptions>(options, 'options');
@@ -68,6 +78,15 @@ export class Pool {
       ...(opts.env === undefined ? {} : { env: opts.env }),
       ...(opts.cwd === undefined ? {} : { cwd: opts.cwd }),
     };
+  }
+
+  /**
+   * Every worker that has exited so far, in order of exit, each with its
+   * `resourceUsage` (a `ChildResourceUsage`); after `await close()`
+   * or `await terminate()` this covers every worker the pool started.
+   */
+  get workerExits(): readonly PoolWorkerExit[] {
+    return this.exits;
   }
 
   /** Runs `target(...args)` in a worker and resolves with its value. */
@@ -183,6 +202,7 @@ export class Pool {
     });
     child.exited.then(
       (exit) => {
+        this.exits.push({ pid: child.pid, ...exit });
         this.workerGone(worker, diedError(child.pid, exit));
       },
       (failure: unknown) => {

@@ -10,6 +10,7 @@ import { diedError } from './childDiedError';
 import { defaultStartMethod, startMethodImpl } from './startMethod';
 import type { StartMethod } from './startMethodTypes';
 import type { ChildExit, StartedChild } from './startedChild';
+import type { ChildResourceUsage } from '../exitWatch/resourceUsage';
 import { checkSerializable, targetSpec } from './taskInput';
 import { validateTarget, type TypedModuleTarget } from './target';
 import type { ResultMessage, TaskMessage } from './taskRunner';
@@ -71,6 +72,16 @@ export class Process<T = unknown, A extends readonly unknown[] = unknown[]> {
   /** The name of the signal that ended the child, else null. */
   get signalCode(): string | null {
     return this.exit?.signal ?? null;
+  }
+
+  /**
+   * The child's own CPU time, peak memory, page faults and context switches
+   * once it has exited (with every start method: the forkserver reaps its
+   * children and sends their usage along); `undefined` before that, and where
+   * child_process started it (win32): see {@link ChildResourceUsage}.
+   */
+  get resourceUsage(): ChildResourceUsage | undefined {
+    return this.exit?.resourceUsage;
   }
 
   /** Starts the child. Throws (before any process exists) on a target or arguments it cannot carry. */

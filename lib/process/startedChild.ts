@@ -1,10 +1,13 @@
 /** A child started by some start method, as Process and Pool see it. */
 import type { Channel } from '../channel/framedChannel';
+import type { ChildResourceUsage } from '../exitWatch/resourceUsage';
 
 /** How a child ended. */
 export interface ChildExit {
   exitCode: number | null;
   signal: string | null;
+  /** Its own usage, from whoever reaped it (us, or the forkserver). */
+  resourceUsage: ChildResourceUsage | undefined;
 }
 
 export interface StartedChild {

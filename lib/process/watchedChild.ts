@@ -14,7 +14,11 @@ export function watchedChild(
   return {
     pid: watch.pid,
     channel,
-    exited: watch.exited.then((s) => ({ exitCode: s.exitCode, signal: s.signal })),
+    exited: watch.exited.then((s) => ({
+      exitCode: s.exitCode,
+      signal: s.signal,
+      resourceUsage: s.resourceUsage,
+    })),
     kill: (signal) => watch.kill(signal),
     setRef: (on) => {
       setRefs(on, watch, channel);

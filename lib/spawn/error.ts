@@ -9,6 +9,7 @@
 import { systemError, type SystemError } from '../errors';
 import type { LaunchMethod } from './launched';
 import { failureMessage } from './errorMessage';
+import type { ChildResourceUsage } from '../exitWatch/resourceUsage';
 
 /** A start that failed: a Node-style system error that also names the arguments. */
 export interface SpawnError extends SystemError {
@@ -80,6 +81,12 @@ export interface SubprocessResult<Stdout = string | Buffer | undefined, Stderr =
    * writer ends when its reader stops early).
    */
   pipedFrom?: SubprocessResult | SubprocessError;
+  /**
+   * The child's own CPU time, peak memory, page faults and context switches,
+   * from the wait that reaped it; `undefined` where the start went through
+   * child_process (win32, no addon): see {@link ChildResourceUsage}.
+   */
+  resourceUsage: ChildResourceUsage | undefined;
 }
 
 /** A start that failed, before any child ran (or an AbortSignal aborted before the start). */
@@ -152,6 +159,7 @@ export class SubprocessError<T = string | Buffer> extends Error {
   declare pipedFrom?: SubprocessResult | SubprocessError;
   /** For {@link pipeline}: every command's result (or error), in order. */
   declare results?: (SubprocessResult | SubprocessError)[];
+  resourceUsage: ChildResourceUsage | undefined;
 
   constructor(from: SubprocessResult<T | undefined> | StartFailure, timeout = 0) {
     const start = isStartFailure(from);
@@ -176,6 +184,7 @@ export class SubprocessError<T = string | Buffer> extends Error {
     this.timedOut = r.timedOut;
     this.isCanceled = r.isCanceled;
     this.maxBufferExceeded = r.maxBufferExceeded;
+    this.resourceUsage = r.resourceUsage;
     if ('pipedFrom' in r && r.pipedFrom !== undefined) this.pipedFrom = r.pipedFrom;
     if (start) this.#systemFields(from);
   }
@@ -206,6 +215,7 @@ function notStarted<T>(
     timedOut: false,
     isCanceled: from.isCanceled ?? false,
     maxBufferExceeded: false,
+    resourceUsage: undefined,
   };
 }
 

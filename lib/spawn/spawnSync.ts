@@ -113,5 +113,6 @@ function spawnSyncPosix(prepared: Prepared & { file: Buffer; argv: Buffer[] }): 
     timedOut: raw.timedOut,
     isCanceled: false,
     maxBufferExceeded: raw.maxBufferExceeded,
+    resourceUsage: status.resourceUsage,
   };
 }

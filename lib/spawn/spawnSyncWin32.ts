@@ -45,5 +45,7 @@ export function spawnSyncWin32(prepared: Prepared & { argv: Buffer[] }): Subproc
     timedOut,
     isCanceled: false,
     maxBufferExceeded,
+    // child_process reaped it and keeps no rusage of a child.
+    resourceUsage: undefined,
   };
 }

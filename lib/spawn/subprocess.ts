@@ -223,6 +223,7 @@ export class Subprocess<
       timedOut: this.#timedOut,
       isCanceled: this.#canceled,
       maxBufferExceeded: this.#maxBufferExceeded,
+      resourceUsage: status.resourceUsage,
     };
   }
 
