@@ -6,8 +6,10 @@
  * is a ring buffer (withdrawn tasks stay in it as tombstones, skipped when
  * they reach its head), and a worker that answers is refilled from the head
  * of the queue without looking at the others. Each worker holds up to
- * `pipelineDepth` tasks, runs them one at a time in order, and the frames
- * of one tick go out in one write on both sides.
+ * `pipelineDepth` tasks and runs them one at a time in order. The tasks
+ * given to a worker in one tick are serialized together and go out in one
+ * write; the worker reads such a burst at once and answers each task as it
+ * finishes (see taskRunner.ts for why an answer is never held back).
  *
  * When a worker dies, the oldest task it held (the one it was running) is
  * rejected and the tasks pipelined behind it, which never started, go back
@@ -58,7 +60,7 @@ import {
   type Target,
   type TargetSpec,
 } from './target';
-import type { CancelMessage, ResultMessage, ResultsMessage, TaskMessage } from './taskRunner';
+import type { CancelMessage, ResultMessage, TaskMessage } from './taskRunner';
 
 export type {
   ImapOptions,
@@ -338,7 +340,6 @@ export class Pool {
     const id = this.nextId++;
     const message: TaskMessage = { type: 'task', id, target, args };
     if (each) message.each = true;
-    if (signal || timeout !== undefined) message.watched = true;
     if (signal?.aborted) throw abortError(signal);
     let resolve!: (value: unknown) => void;
     let reject!: (error: Error) => void;
@@ -550,10 +551,8 @@ export class Pool {
     this.workers.add(worker);
     this.ends.set(worker, end);
     child.setRef(false);
-    child.channel.on('message', (message: ResultMessage | ResultsMessage) => {
-      if (message.type === 'results')
-        for (const result of message.results) this.onResult(worker, result);
-      else this.onResult(worker, message);
+    child.channel.on('message', (message: ResultMessage) => {
+      this.onResult(worker, message);
     });
     child.channel.once('close', () => {
       worker.channelClosed = true;

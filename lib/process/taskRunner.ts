@@ -6,13 +6,15 @@
  * several in flight (pipelining) and still know which one was running when
  * a worker died: the oldest one without an answer. A synchronous target is
  * called without a detour through promises. Tasks may come several to a
- * frame (a pool's burst), and the answers of tasks run back to back leave
- * together in one frame: when the worker has nothing more to run, when 64
- * are waiting, when it exits, and before a task that the parent may time
- * out or abort starts (so the answers before it are never blamed on it).
+ * frame (a pool's burst: one read, one deserialize). Each answer is written
+ * before the next task starts, never held back to share a write with the
+ * next ones: a task that then kills its worker (SIGKILL, a segfault, the
+ * OOM killer) or hangs until its timeout must not take the answers of the
+ * tasks before it down too, or the pool would blame, and run again, the
+ * wrong task.
  */
 import { pathToFileURL } from 'node:url';
-import { encodeFrame, type Channel } from '../channel/framedChannel';
+import type { Channel } from '../channel/framedChannel';
 import { failed, outcomeFrame, type ChildOutcome } from '../channel/resultCodec';
 import { forkexecError } from '../errors';
 import { Deque } from './pool/deque';
@@ -28,8 +30,6 @@ export interface TaskMessage {
   each?: boolean;
   /** The pool's initializer: when it fails, this worker runs nothing else. */
   init?: boolean;
-  /** Has a timeout or an abort signal in the parent: the answers before it are written before it starts. */
-  watched?: boolean;
 }
 
 /** parent -> child: drop a task that has not started yet (no answer is sent for it). */
@@ -118,39 +118,18 @@ function callTarget(fn: TargetFunction, task: TaskMessage): unknown {
   return results;
 }
 
-/** child -> parent: several answers, in the order the tasks ran. */
-export interface ResultsMessage {
-  type: 'results';
-  results: ResultMessage[];
-}
-
-const MAX_BATCHED_ANSWERS = 64;
-
-/** The frame of one answer; a value v8.serialize cannot handle becomes an error naming the problem. */
-function answerFrame(answer: ResultMessage): Buffer {
+/** Writes an answer now; a value v8.serialize cannot handle becomes an error naming the problem. */
+function reply(channel: Channel, id: number, outcome: ChildOutcome): void {
   const { frame } = outcomeFrame(
-    answer,
-    (checked): ResultMessage => ({ type: 'result', id: answer.id, ...checked }),
+    outcome,
+    (checked): ResultMessage => ({ type: 'result', id, ...checked }),
     (reason) =>
       forkexecError(
         'ERR_FORKEXEC_UNSERIALIZABLE',
         `The child's result could not be serialized: ${reason}`,
       ),
   );
-  return frame;
-}
-
-/** Writes answers now: one frame for all when they serialize together, else one each. */
-function sendAnswers(channel: Channel, answers: ResultMessage[]): void {
-  if (answers.length > 1) {
-    try {
-      channel.sendFrameNow(encodeFrame({ type: 'results', results: answers }));
-      return;
-    } catch {
-      // one of them cannot be serialized: send them one by one
-    }
-  }
-  for (const answer of answers) channel.sendFrameNow(answerFrame(answer));
+  channel.sendFrameNow(frame);
 }
 
 /** Runs the tasks of one channel in order of arrival. */
@@ -159,17 +138,8 @@ class TaskRunner {
   private readonly cancelled = new Set<number>();
   private busy = false;
   private initFailure: Error | undefined;
-  private answers: ResultMessage[] = [];
 
   constructor(private readonly channel: Channel) {}
-
-  /** Writes the answers held back. */
-  readonly flush = (): void => {
-    if (this.answers.length === 0) return;
-    const answers = this.answers;
-    this.answers = [];
-    sendAnswers(this.channel, answers);
-  };
 
   receive(message: TaskMessage | BatchMessage | CancelMessage): void {
     if (message.type === 'cancel') this.cancelled.add(message.id);
@@ -183,18 +153,14 @@ class TaskRunner {
     this.busy = true;
     for (let task = this.waiting.shift(); task; task = this.waiting.shift()) {
       if (this.cancelled.delete(task.id)) continue;
-      // A task the parent may time out or abort must be judged alone.
-      if (task.watched) this.flush();
       const pending = this.start(task);
       if (pending) {
-        this.flush();
         void pending.then(() => {
           this.drain();
         });
         return;
       }
     }
-    this.flush();
     this.cancelled.clear();
     this.busy = false;
   }
@@ -250,15 +216,13 @@ class TaskRunner {
         "This worker's initializer failed; it runs no task",
       );
     }
-    this.answers.push({ type: 'result', id: task.id, ...outcome });
-    if (this.answers.length >= MAX_BATCHED_ANSWERS) this.flush();
+    reply(this.channel, task.id, outcome);
   }
 }
 
 /** Serves tasks until the parent closes the channel. Resolves then. */
 export function serveTasks(channel: Channel): Promise<void> {
   const runner = new TaskRunner(channel);
-  process.once('exit', runner.flush);
   channel.on('message', (message: TaskMessage | BatchMessage | CancelMessage) => {
     runner.receive(message);
   });
