@@ -49,11 +49,17 @@ test('imap reads its input lazily: an endless generator, bounded work in flight'
     assert.ok(pool.stats.inFlight + pool.queueSize <= 2 * 5, 'bounded work in flight');
     if (seen.length === 100) break;
   }
-  assert.deepEqual(seen, Array.from({ length: 100 }, (_, i) => i * 2));
+  assert.deepEqual(
+    seen,
+    Array.from({ length: 100 }, (_, i) => i * 2),
+  );
   // Only a bounded lookahead was read: size * (depth + 1) chunks of 3.
   assert.ok(read <= 100 + 2 * 5 * 3, `read ${read} items`);
   // Breaking out left nothing queued or running.
-  assert.deepEqual({ queued: pool.stats.queued, inFlight: pool.stats.inFlight }, { queued: 0, inFlight: 0 });
+  assert.deepEqual(
+    { queued: pool.stats.queued, inFlight: pool.stats.inFlight },
+    { queued: 0, inFlight: 0 },
+  );
   const unordered = [];
   for await (const value of pool.imap(target('sleepFor'), [60, 1].values(), { ordered: false }))
     unordered.push(value);
@@ -126,7 +132,12 @@ test('initializer runs once per worker; a failing one breaks the pool clearly, o
   for (const [count, value] of seen) assert.deepEqual([count, value], [1, 'hello']);
   await pool.close();
 
-  const broken = new Pool({ size: 2, startMethod: 'spawn', initializer: target('fail'), initArgs: ['no init'] });
+  const broken = new Pool({
+    size: 2,
+    startMethod: 'spawn',
+    initializer: target('fail'),
+    initArgs: ['no init'],
+  });
   const tasks = [1, 2, 3].map((x) => broken.run(target('add'), [x, x]));
   for (const task of tasks) {
     await assert.rejects(task, (error) => {
@@ -136,7 +147,9 @@ test('initializer runs once per worker; a failing one breaks the pool clearly, o
       return true;
     });
   }
-  await assert.rejects(broken.run(target('add'), [1, 1]), { code: 'ERR_FORKEXEC_INITIALIZER_FAILED' });
+  await assert.rejects(broken.run(target('add'), [1, 1]), {
+    code: 'ERR_FORKEXEC_INITIALIZER_FAILED',
+  });
   await broken.close();
   assert.deepEqual(children(), []);
   assert.throws(() => new Pool({ initArgs: [1] }), { code: 'ERR_INVALID_ARG_TYPE' });
@@ -241,5 +254,10 @@ test('fork: map, imap and run with closures', () => {
     await pool.close();
     writeSync(1, 'RESULT ' + JSON.stringify({ sum: mapped.reduce((a, b) => a + b), first: mapped.slice(0, 3), lazy, newer }) + '\\n');
   `);
-  assert.deepEqual(result, { sum: 24750, first: [0, 5, 10], lazy: [5, 10, 15], newer: [-1, -2, -3] });
+  assert.deepEqual(result, {
+    sum: 24750,
+    first: [0, 5, 10],
+    lazy: [5, 10, 15],
+    newer: [-1, -2, -3],
+  });
 });

@@ -12,7 +12,11 @@ import { children, openFds, root, runNode } from './helpers.mjs';
 const MODULE = join(root, 'test', 'fixtures', 'targets.mjs');
 const target = (name) => ({ module: MODULE, export: name });
 const frameHex = (length, payload = '') =>
-  Buffer.concat([Buffer.from('FXC1'), Buffer.from(new Uint32Array([length]).buffer), Buffer.from(payload)]).toString('hex');
+  Buffer.concat([
+    Buffer.from('FXC1'),
+    Buffer.from(new Uint32Array([length]).buffer),
+    Buffer.from(payload),
+  ]).toString('hex');
 
 /** Rejects if `promise` has not settled within `ms` (a hang is a failure, not a stuck suite). */
 function bounded(promise, what, ms = 60_000) {
@@ -65,7 +69,10 @@ test('1, 10 and 100 MB cross whole each way', async () => {
       const back = await bounded(pool.run(target('bytes'), [bytes]), `${mb} MB back`);
       assert.equal(back.length, bytes);
       assert.ok(back.every((b) => b === 7));
-      const sent = await bounded(pool.run(target('byteLength'), [Buffer.alloc(bytes, 1)]), `${mb} MB out`);
+      const sent = await bounded(
+        pool.run(target('byteLength'), [Buffer.alloc(bytes, 1)]),
+        `${mb} MB out`,
+      );
       assert.equal(sent, bytes);
     }
   });
@@ -86,10 +93,13 @@ test('an undeserialisable frame or a 2 GB length header: the worker is killed, i
 
 test('a worker that closes its channel but stays alive is killed and its task rejects', async () => {
   await leavesNothing({ size: 1 }, async (pool) => {
-    await assert.rejects(bounded(pool.run(target('closeChannelAndStay')), 'task of a mute worker'), {
-      code: 'ERR_FORKEXEC_CHILD_DIED',
-      signal: 'SIGKILL',
-    });
+    await assert.rejects(
+      bounded(pool.run(target('closeChannelAndStay')), 'task of a mute worker'),
+      {
+        code: 'ERR_FORKEXEC_CHILD_DIED',
+        signal: 'SIGKILL',
+      },
+    );
     assert.equal(await pool.run(target('add'), [1, 1]), 2);
   });
 });
@@ -110,7 +120,10 @@ test('a spawn worker without its channel does not outlive a parent that exits', 
 
 test('a task that throws rejects and the pool goes on', async () => {
   await leavesNothing({}, async (pool) => {
-    await assert.rejects(pool.run(target('fail'), ['boom']), { name: 'RangeError', code: 'E_TARGET' });
+    await assert.rejects(pool.run(target('fail'), ['boom']), {
+      name: 'RangeError',
+      code: 'E_TARGET',
+    });
     await assert.rejects(pool.map(target('fail'), ['a', 'b']), { message: 'a' });
     assert.deepEqual(await pool.map({ module: MODULE }, [1, 2]), [2, 4]);
   });
@@ -124,7 +137,10 @@ test('a worker that crashes mid-chunk: that chunk rejects, the other work goes o
       code: 'ERR_FORKEXEC_CHILD_DIED',
       signal: 'SIGKILL',
     });
-    assert.deepEqual(await other, items.map((x) => x * 2));
+    assert.deepEqual(
+      await other,
+      items.map((x) => x * 2),
+    );
     const seen = [];
     await assert.rejects(
       (async () => {
@@ -139,15 +155,29 @@ test('a worker that crashes mid-chunk: that chunk rejects, the other work goes o
 
 test('a result that cannot be serialized rejects clearly, alone or in a chunk', async () => {
   await leavesNothing({}, async (pool) => {
-    await assert.rejects(pool.run(target('unserializable')), { code: 'ERR_FORKEXEC_UNSERIALIZABLE' });
-    await assert.rejects(pool.map(target('unserializableOn13'), Array.from({ length: 20 }, (_, i) => i), { chunksize: 20 }), {
+    await assert.rejects(pool.run(target('unserializable')), {
       code: 'ERR_FORKEXEC_UNSERIALIZABLE',
     });
+    await assert.rejects(
+      pool.map(
+        target('unserializableOn13'),
+        Array.from({ length: 20 }, (_, i) => i),
+        { chunksize: 20 },
+      ),
+      {
+        code: 'ERR_FORKEXEC_UNSERIALIZABLE',
+      },
+    );
     // Burst of single tasks answered together: only the bad one fails.
-    const burst = Array.from({ length: 20 }, (_, i) => pool.run(target('unserializableOn13'), [i]).catch((e) => e.code));
+    const burst = Array.from({ length: 20 }, (_, i) =>
+      pool.run(target('unserializableOn13'), [i]).catch((e) => e.code),
+    );
     const outcomes = await Promise.all(burst);
     assert.equal(outcomes[13], 'ERR_FORKEXEC_UNSERIALIZABLE');
-    assert.deepEqual(outcomes.filter((_, i) => i !== 13), Array.from({ length: 20 }, (_, i) => i).filter((i) => i !== 13));
+    assert.deepEqual(
+      outcomes.filter((_, i) => i !== 13),
+      Array.from({ length: 20 }, (_, i) => i).filter((i) => i !== 13),
+    );
   });
 });
 
@@ -157,8 +187,13 @@ test('an iterable that throws halfway: map rejects with its error and nothing is
       for (let i = 0; i < 50; i++) yield i;
       throw new Error('input broke');
     }
-    await assert.rejects(pool.map(target('sleepFor'), breaks(), { chunksize: 3 }), { message: 'input broke' });
-    assert.deepEqual({ queued: pool.stats.queued, inFlight: pool.stats.inFlight }, { queued: 0, inFlight: 0 });
+    await assert.rejects(pool.map(target('sleepFor'), breaks(), { chunksize: 3 }), {
+      message: 'input broke',
+    });
+    assert.deepEqual(
+      { queued: pool.stats.queued, inFlight: pool.stats.inFlight },
+      { queued: 0, inFlight: 0 },
+    );
   });
 });
 
@@ -187,12 +222,22 @@ test('terminate() during map: map rejects, the workers are gone', async () => {
   const fdsBefore = openFds();
   const pool = new Pool({ size: 2, startMethod: 'spawn' });
   const mapping = pool
-    .map(target('sleepFor'), Array.from({ length: 100 }, () => 50), { chunksize: 2 })
-    .then(() => null, (error) => error);
+    .map(
+      target('sleepFor'),
+      Array.from({ length: 100 }, () => 50),
+      { chunksize: 2 },
+    )
+    .then(
+      () => null,
+      (error) => error,
+    );
   await new Promise((resolve) => setTimeout(resolve, 300));
   await bounded(pool.terminate(), 'terminate()');
   const error = await bounded(mapping, 'map after terminate');
-  assert.ok(['ERR_FORKEXEC_CHILD_DIED', 'ERR_FORKEXEC_POOL_TERMINATED'].includes(error?.code), String(error));
+  assert.ok(
+    ['ERR_FORKEXEC_CHILD_DIED', 'ERR_FORKEXEC_POOL_TERMINATED'].includes(error?.code),
+    String(error),
+  );
   assert.deepEqual(children(), []);
   assert.deepEqual(openFds(), fdsBefore);
 });

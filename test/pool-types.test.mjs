@@ -11,7 +11,22 @@ test('run, map and imap infer Parameters<F> -> Awaited<ReturnType<F>>; wrong arg
   const check = join(root, 'test', 'fixtures', 'pool-types', 'check.ts');
   const run = spawnSync(
     process.execPath,
-    [tsc, '--noEmit', '--strict', '--target', 'ES2022', '--module', 'node16', '--moduleResolution', 'node16', '--types', 'node', '--lib', 'ES2022,esnext.disposable', check],
+    [
+      tsc,
+      '--noEmit',
+      '--strict',
+      '--target',
+      'ES2022',
+      '--module',
+      'node16',
+      '--moduleResolution',
+      'node16',
+      '--types',
+      'node',
+      '--lib',
+      'ES2022,esnext.disposable',
+      check,
+    ],
     { cwd: root, encoding: 'utf8', timeout: 120_000 },
   );
   assert.equal(run.status, 0, `${run.stdout}${run.stderr}`);

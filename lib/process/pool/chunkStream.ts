@@ -81,8 +81,8 @@ export async function* chunkResults(
           (value) => {
             done(undefined, value);
           },
-          (error: Error) => {
-            done(error);
+          (error: unknown) => {
+            done(error instanceof Error ? error : new Error(String(error)));
           },
         );
         live.add(entry);
