@@ -6,7 +6,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { Pool } from 'forkexec';
-import { FrameDecoder, encodeFrame } from '../dist/channel/framedChannel.js';
+import {
+  FrameDecoder,
+  encodeCompactResultFrame,
+  encodeFrame,
+} from '../dist/channel/framedChannel.js';
 import { children, openFds, root, runNode } from './helpers.mjs';
 
 const MODULE = join(root, 'test', 'fixtures', 'targets.mjs');
@@ -60,6 +64,28 @@ test('a 100 MB frame read in 64 KiB pieces is joined once, not once per piece', 
   assert.equal(messages.length, 1);
   assert.equal(messages[0].length, 100 * 1024 * 1024);
   assert.ok(joins <= 2, `${joins} joins`);
+});
+
+test('primitive answers take the compact encoding and come back exactly; a malformed one is garbage', async () => {
+  const values = [0, -0, NaN, Infinity, -1.5, 2 ** 53, '', 'héllo ☃', true, false, null, undefined];
+  for (const value of values) {
+    const frame = encodeCompactResultFrame(7, value);
+    assert.ok(frame, `compact for ${String(value)}`);
+    assert.deepEqual(new FrameDecoder().push(frame), [{ type: 'result', id: 7, ok: true, value }]);
+  }
+  for (const value of ['x'.repeat(5000), 1n, { a: 1 }, [1], new Date(0)]) {
+    assert.equal(encodeCompactResultFrame(7, value), undefined);
+  }
+  const malformed = Buffer.from(frameHex(3, '\x00\x09\x00'), 'hex');
+  const decoder = new FrameDecoder();
+  assert.deepEqual(decoder.push(malformed), []);
+  assert.equal(decoder.failure?.code, 'ERR_FORKEXEC_CHANNEL_GARBAGE');
+  await leavesNothing({ size: 1 }, async (pool) => {
+    const back = await Promise.all(
+      [...values, 'x'.repeat(5000), 1n].map((v) => pool.run(target('roundTrip'), [v])),
+    );
+    assert.deepEqual(back, [...values, 'x'.repeat(5000), 1n]);
+  });
 });
 
 test('1, 10 and 100 MB cross whole each way', async () => {

@@ -15,6 +15,7 @@ import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { deserialize, serialize } from 'node:v8';
 import { forkexecError } from '../errors';
+import { COMPACT_TAG, decodeCompactResult, encodeCompactResult } from './compactResult';
 
 const MAGIC = Buffer.from('FXC1', 'latin1');
 const HEADER = MAGIC.length + 4;
@@ -40,6 +41,15 @@ export function encodeFrame(message: unknown): Buffer {
   MAGIC.copy(header);
   header.writeUInt32LE(payload.length, MAGIC.length);
   return Buffer.concat([header, payload]);
+}
+
+/** The frame of a task's answer with a primitive value, without v8.serialize; undefined for other values. */
+export function encodeCompactResultFrame(id: number, value: unknown): Buffer | undefined {
+  const frame = encodeCompactResult(id, value, HEADER);
+  if (!frame) return undefined;
+  MAGIC.copy(frame);
+  frame.writeUInt32LE(frame.length - HEADER, MAGIC.length);
+  return frame;
 }
 
 /**
@@ -106,7 +116,7 @@ export class FrameDecoder {
       if (this.buffered < HEADER + length) return;
       const bytes = this.take(HEADER + length).subarray(HEADER);
       try {
-        messages.push(deserialize(bytes));
+        messages.push(bytes[0] === COMPACT_TAG ? decodeCompactResult(bytes) : deserialize(bytes));
       } catch (error) {
         throw garbage(bytes, `a payload v8.deserialize refused: ${(error as Error).message}`);
       }

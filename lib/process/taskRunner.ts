@@ -14,7 +14,7 @@
  * wrong task.
  */
 import { pathToFileURL } from 'node:url';
-import type { Channel } from '../channel/framedChannel';
+import { encodeCompactResultFrame, type Channel } from '../channel/framedChannel';
 import { failed, outcomeFrame, type ChildOutcome } from '../channel/resultCodec';
 import { forkexecError } from '../errors';
 import { Deque } from './pool/deque';
@@ -120,6 +120,11 @@ function callTarget(fn: TargetFunction, task: TaskMessage): unknown {
 
 /** Writes an answer now; a value v8.serialize cannot handle becomes an error naming the problem. */
 function reply(channel: Channel, id: number, outcome: ChildOutcome): void {
+  const compact = outcome.ok ? encodeCompactResultFrame(id, outcome.value) : undefined;
+  if (compact) {
+    channel.sendFrameNow(compact);
+    return;
+  }
   const { frame } = outcomeFrame(
     outcome,
     (checked): ResultMessage => ({ type: 'result', id, ...checked }),
