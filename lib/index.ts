@@ -14,6 +14,11 @@ export { Process, Pool, getStartMethods, forkserver } from './process';
 export type {
   ProcessOptions,
   PoolOptions,
+  RunOptions,
+  MapOptions,
+  ImapOptions,
+  PoolStats,
+  TaskFunction,
   StartMethod,
   Target,
   ModuleTarget,

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { Pool } from 'forkexec';
+import { Pool, Process } from 'forkexec';
 import {
   FrameDecoder,
   encodeCompactResultFrame,
@@ -130,9 +130,18 @@ test('a worker that closes its channel but stays alive is killed and its task re
   });
 });
 
+test('a Process child that closes its channel but stays alive is killed; run() rejects', async () => {
+  const child = new Process({ target: target('closeChannelAndStay'), startMethod: 'spawn' });
+  await assert.rejects(bounded(child.run(), 'Process.run() of a mute child'), {
+    code: 'ERR_FORKEXEC_CHILD_DIED',
+    signal: 'SIGKILL',
+  });
+  assert.deepEqual(children(), []);
+});
+
 test('a spawn worker without its channel does not outlive a parent that exits', () => {
   const run = runNode(`
-    import { Pool } from 'forkexec';
+    import { Pool, Process } from 'forkexec';
     const pool = new Pool({ size: 1, startMethod: 'spawn' });
     const pid = await pool.run({ module: ${JSON.stringify(MODULE)}, export: 'getPid' });
     await pool.run({ module: ${JSON.stringify(MODULE)}, export: 'closeChannelAndStay' }).catch(() => {});

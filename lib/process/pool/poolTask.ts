@@ -31,7 +31,7 @@ export interface PoolWorker {
   /** The tasks sent and not answered, oldest (the running one) first. */
   inFlight: Deque<PoolTask>;
   /** Tasks given in this tick, not yet written. */
-  outbox: TaskOutbox;
+  outbox: TaskOutbox<PoolTask>;
   /** Tasks given to it so far (for maxTasksPerChild). */
   given: number;
   /** Takes no more tasks: being closed, killed, or at its maxTasksPerChild. */
@@ -52,7 +52,7 @@ export function newWorker(
     child,
     knownFunctions,
     inFlight: new Deque<PoolTask>(),
-    outbox: new TaskOutbox(child.channel, refuse),
+    outbox: new TaskOutbox<PoolTask>(child.channel, refuse),
     given: 0,
     retiring: false,
     killedByPool: false,

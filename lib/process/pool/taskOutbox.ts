@@ -7,24 +7,28 @@ import type { Channel } from '../../channel/framedChannel';
 import { encodeFrame } from '../../channel/framedChannel';
 import { encodeTask } from '../taskInput';
 import type { BatchMessage, TaskMessage } from '../taskRunner';
-import type { PoolTask } from './poolTask';
 
-export class TaskOutbox {
-  private pending: PoolTask[] = [];
+/** What the outbox sends: a pool's task, known here only by its message. */
+export interface OutgoingTask {
+  message: TaskMessage;
+}
+
+export class TaskOutbox<Task extends OutgoingTask> {
+  private pending: Task[] = [];
 
   /** `refuse` takes a task whose arguments could not be serialized (ERR_FORKEXEC_UNSERIALIZABLE). */
   constructor(
     private readonly channel: Channel,
-    private readonly refuse: (task: PoolTask, error: Error) => void,
+    private readonly refuse: (task: Task, error: Error) => void,
   ) {}
 
-  add(task: PoolTask): void {
+  add(task: Task): void {
     if (this.pending.length === 0) process.nextTick(this.flush);
     this.pending.push(task);
   }
 
   /** Takes back a task not yet written; false when it already went out. */
-  withdraw(task: PoolTask): boolean {
+  withdraw(task: Task): boolean {
     const index = this.pending.indexOf(task);
     if (index < 0) return false;
     this.pending.splice(index, 1);
