@@ -1,14 +1,14 @@
 /** Process and Pool with the start methods fork, forkserver and spawn. */
 export { Process, type ProcessOptions } from './process';
-export {
-  Pool,
-  type PoolOptions,
-  type RunOptions,
-  type MapOptions,
-  type ImapOptions,
-  type PoolStats,
-  type TaskFunction,
-} from './pool';
+export { Pool } from './pool';
+export type {
+  PoolOptions,
+  RunOptions,
+  MapOptions,
+  ImapOptions,
+  PoolStats,
+  TaskFunction,
+} from './pool/poolTypes';
 export { getStartMethods } from './startMethod';
 export type { StartMethod } from './startMethodTypes';
 export type { Target, ModuleTarget } from './target';

@@ -62,15 +62,6 @@ import {
 } from './target';
 import type { CancelMessage, ResultMessage, TaskMessage } from './taskRunner';
 
-export type {
-  ImapOptions,
-  MapOptions,
-  PoolOptions,
-  PoolStats,
-  RunOptions,
-  TaskFunction,
-} from './pool/poolTypes';
-
 const SIGKILL = 9;
 const DEFAULT_PIPELINE_DEPTH = 16;
 /** How long a worker that exited may take to deliver what it wrote before its channel is dropped. */
