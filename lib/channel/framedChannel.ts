@@ -15,10 +15,19 @@ import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { deserialize, serialize } from 'node:v8';
 import { forkexecError } from '../errors';
+import { COMPACT_TAG, decodeCompactResult, encodeCompactResult } from './compactResult';
 
 const MAGIC = Buffer.from('FXC1', 'latin1');
 const HEADER = MAGIC.length + 4;
-const MAX_PAYLOAD = 0xffff_ffff;
+/**
+ * The largest payload a frame may carry (1 GiB). A length header above it
+ * is foreign bytes, not a message to wait for: a peer that wrote a wrong or
+ * hostile header is an error at once instead of a parent buffering toward
+ * gigabytes.
+ */
+export const MAX_PAYLOAD = 0x4000_0000;
+/** Frames queued in one tick below this total are joined into one write. */
+const JOIN_BELOW = 64 * 1024;
 /** How many foreign bytes an error shows. */
 const SHOWN = 32;
 
@@ -26,12 +35,21 @@ const SHOWN = 32;
 export function encodeFrame(message: unknown): Buffer {
   const payload = serialize(message);
   if (payload.length > MAX_PAYLOAD) {
-    throw new RangeError(`a message of ${payload.length} bytes is over the 4 GiB frame limit`);
+    throw new RangeError(`a message of ${payload.length} bytes is over the 1 GiB frame limit`);
   }
   const header = Buffer.allocUnsafe(HEADER);
   MAGIC.copy(header);
   header.writeUInt32LE(payload.length, MAGIC.length);
   return Buffer.concat([header, payload]);
+}
+
+/** The frame of a task's answer with a primitive value, without v8.serialize; undefined for other values. */
+export function encodeCompactResultFrame(id: number, value: unknown): Buffer | undefined {
+  const frame = encodeCompactResult(id, value, HEADER);
+  if (!frame) return undefined;
+  MAGIC.copy(frame);
+  frame.writeUInt32LE(frame.length - HEADER, MAGIC.length);
+  return frame;
 }
 
 /**
@@ -92,10 +110,13 @@ export class FrameDecoder {
       }
       if (head.length < HEADER) return;
       const length = head.readUInt32LE(MAGIC.length);
+      if (length > MAX_PAYLOAD) {
+        throw garbage(head, `a frame header announcing ${length} bytes, over the 1 GiB limit`);
+      }
       if (this.buffered < HEADER + length) return;
       const bytes = this.take(HEADER + length).subarray(HEADER);
       try {
-        messages.push(deserialize(bytes));
+        messages.push(bytes[0] === COMPACT_TAG ? decodeCompactResult(bytes) : deserialize(bytes));
       } catch (error) {
         throw garbage(bytes, `a payload v8.deserialize refused: ${(error as Error).message}`);
       }
@@ -130,6 +151,9 @@ export class FrameDecoder {
 export class Channel extends EventEmitter {
   private readonly decoder = new FrameDecoder();
   private closed = false;
+  /** Frames sent in this tick, written together on the next one. */
+  private outgoing: Buffer[] = [];
+  private outgoingBytes = 0;
   /** Settles once the underlying fd is really closed (its handle gone from the loop). */
   readonly whenClosed: Promise<void>;
 
@@ -160,10 +184,45 @@ export class Channel extends EventEmitter {
     this.sendFrame(encodeFrame(message));
   }
 
-  /** Sends a frame made by {@link encodeFrame}. */
+  /**
+   * Sends a frame made by {@link encodeFrame}. The frames of one tick go out
+   * in one write: a burst of small messages costs one syscall and wakes the
+   * peer once, not once per message.
+   */
   sendFrame(frame: Buffer): void {
-    if (!this.closed) this.stream.write(frame);
+    if (this.closed) return;
+    if (this.outgoing.length === 0) process.nextTick(this.flush);
+    this.outgoing.push(frame);
+    this.outgoingBytes += frame.length;
   }
+
+  /**
+   * Sends a frame now, after any queued ones: for an answer that must be on
+   * its way before the sender runs code that might never return.
+   */
+  sendFrameNow(frame: Buffer): void {
+    if (this.closed) return;
+    this.outgoing.push(frame);
+    this.outgoingBytes += frame.length;
+    this.flush();
+  }
+
+  /** Writes what sendFrame queued (before `close()`, and on the tick after the sends). */
+  private readonly flush = (): void => {
+    const frames = this.outgoing;
+    if (frames.length === 0) return;
+    const bytes = this.outgoingBytes;
+    this.outgoing = [];
+    this.outgoingBytes = 0;
+    if (this.closed) return;
+    if (frames.length === 1) this.stream.write(frames[0]);
+    else if (bytes < JOIN_BELOW) this.stream.write(Buffer.concat(frames, bytes));
+    else {
+      this.stream.cork();
+      for (const frame of frames) this.stream.write(frame);
+      this.stream.uncork();
+    }
+  };
 
   get isClosed(): boolean {
     return this.closed;
@@ -174,9 +233,15 @@ export class Channel extends EventEmitter {
     return this.decoder.failure;
   }
 
-  /** Ends our side; the peer sees end-of-stream. */
+  /** Ends our side once what was sent is written; the peer sees end-of-stream. */
   close(): void {
+    this.flush();
     this.stream.end();
+  }
+
+  /** Drops the connection now, unread bytes and all: for a peer that is being killed. */
+  destroy(): void {
+    this.finish();
   }
 
   /** Lets the event loop end while the channel is open. */
@@ -190,6 +255,8 @@ export class Channel extends EventEmitter {
 
   /** In a forked child of this process: let go of the copy of the fd, telling nobody. */
   abandon(): void {
+    this.closed = true;
+    this.outgoing = [];
     this.removeAllListeners();
     this.stream.removeAllListeners();
     this.stream.on('error', () => undefined);

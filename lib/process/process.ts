@@ -133,8 +133,9 @@ export class Process<T = unknown, A extends readonly unknown[] = unknown[]> {
         resolve(null);
       });
     });
-    // A child that wrote foreign bytes on its channel cannot answer any more.
-    if (child.channel.failure) child.kill(SIGKILL);
+    // A child that wrote foreign bytes, or closed its channel without an
+    // answer, cannot answer any more: it is dead to us even if it still runs.
+    if (child.channel.failure || result === null) child.kill(SIGKILL);
     child.channel.close();
     this.exit = await child.exited;
     await child.channel.whenClosed;

@@ -1,36 +1,73 @@
 /**
  * The child side of every start method: receive tasks on a channel, run
  * each target with its arguments, send back the value or the error.
+ *
+ * Tasks run one at a time in the order they came, so a parent may keep
+ * several in flight (pipelining) and still know which one was running when
+ * a worker died: the oldest one without an answer. A synchronous target is
+ * called without a detour through promises. Tasks may come several to a
+ * frame (a pool's burst: one read, one deserialize). Each answer is written
+ * before the next task starts, never held back to share a write with the
+ * next ones: a task that then kills its worker (SIGKILL, a segfault, the
+ * OOM killer) or hangs until its timeout must not take the answers of the
+ * tasks before it down too, or the pool would blame, and run again, the
+ * wrong task.
  */
 import { pathToFileURL } from 'node:url';
-import type { Channel } from '../channel/framedChannel';
+import { encodeCompactResultFrame, type Channel } from '../channel/framedChannel';
 import { failed, outcomeFrame, type ChildOutcome } from '../channel/resultCodec';
 import { forkexecError } from '../errors';
+import { Deque } from './pool/deque';
 import { registeredFunction, type TargetSpec } from './target';
 
-/** parent -> child */
+/** parent -> child: run a target. */
 export interface TaskMessage {
   type: 'task';
   id: number;
   target: TargetSpec;
   args: unknown[];
+  /** A chunk: call the target once per entry of `args`; the value is the array of results. */
+  each?: boolean;
+  /** The pool's initializer: when it fails, this worker runs nothing else. */
+  init?: boolean;
+}
+
+/** parent -> child: drop a task that has not started yet (no answer is sent for it). */
+export interface CancelMessage {
+  type: 'cancel';
+  id: number;
+}
+
+/** parent -> child: several tasks, to run in this order. */
+export interface BatchMessage {
+  type: 'batch';
+  tasks: TaskMessage[];
 }
 
 /** child -> parent: the task's outcome. */
 export type ResultMessage = { type: 'result'; id: number } & ChildOutcome;
 
-const modules = new Map<string, Promise<Record<string, unknown>>>();
+type TargetFunction = (...args: unknown[]) => unknown;
 
-async function loadTarget(spec: TargetSpec): Promise<(...args: unknown[]) => unknown> {
-  if (spec.kind === 'function') {
-    const fn = registeredFunction(spec.id);
-    if (!fn)
-      throw forkexecError(
-        'ERR_FORKEXEC_UNKNOWN_FUNCTION',
-        `function target #${spec.id} is unknown in this child`,
-      );
-    return fn;
-  }
+const modules = new Map<string, Promise<Record<string, unknown>>>();
+/** Targets already loaded, so a task after the first calls its function synchronously. */
+const loaded = new Map<string, TargetFunction>();
+
+function targetKey(spec: TargetSpec): string {
+  return spec.kind === 'function' ? `#${spec.id}` : `${spec.path}\0${spec.export}`;
+}
+
+function knownFunction(id: number): TargetFunction {
+  const fn = registeredFunction(id);
+  if (!fn)
+    throw forkexecError(
+      'ERR_FORKEXEC_UNKNOWN_FUNCTION',
+      `function target #${id} is unknown in this child`,
+    );
+  return fn;
+}
+
+async function importTarget(spec: TargetSpec & { kind: 'module' }): Promise<TargetFunction> {
   let loading = modules.get(spec.path);
   if (!loading) {
     loading = import(pathToFileURL(spec.path).href) as Promise<Record<string, unknown>>;
@@ -46,20 +83,48 @@ async function loadTarget(spec: TargetSpec): Promise<(...args: unknown[]) => unk
       `Target module '${spec.path}' has no exported function '${spec.export}' (found ${typeof value})`,
     );
   }
-  return value as (...args: unknown[]) => unknown;
+  return value as TargetFunction;
 }
 
-async function runTask(task: TaskMessage): Promise<ChildOutcome> {
-  try {
-    const fn = await loadTarget(task.target);
-    return { ok: true, value: await fn(...task.args) };
-  } catch (error) {
-    return failed(error);
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
+async function finishEach(
+  fn: TargetFunction,
+  items: unknown[],
+  results: unknown[],
+  from: number,
+  pending: PromiseLike<unknown>,
+): Promise<unknown[]> {
+  results[from] = await pending;
+  for (let i = from + 1; i < items.length; i++) results[i] = await fn(items[i]);
+  return results;
+}
+
+/** Calls the target: its value, or a promise of it when the target is asynchronous. */
+function callTarget(fn: TargetFunction, task: TaskMessage): unknown {
+  if (!task.each) return fn(...task.args);
+  const results = new Array<unknown>(task.args.length);
+  for (let i = 0; i < task.args.length; i++) {
+    const value = fn(task.args[i]);
+    if (isThenable(value)) return finishEach(fn, task.args, results, i, value);
+    results[i] = value;
   }
+  return results;
 }
 
-/** Sends a result; a value v8.serialize cannot handle becomes an error naming the problem. */
+/** Writes an answer now; a value v8.serialize cannot handle becomes an error naming the problem. */
 function reply(channel: Channel, id: number, outcome: ChildOutcome): void {
+  const compact = outcome.ok ? encodeCompactResultFrame(id, outcome.value) : undefined;
+  if (compact) {
+    channel.sendFrameNow(compact);
+    return;
+  }
   const { frame } = outcomeFrame(
     outcome,
     (checked): ResultMessage => ({ type: 'result', id, ...checked }),
@@ -69,16 +134,102 @@ function reply(channel: Channel, id: number, outcome: ChildOutcome): void {
         `The child's result could not be serialized: ${reason}`,
       ),
   );
-  channel.sendFrame(frame);
+  channel.sendFrameNow(frame);
+}
+
+/** Runs the tasks of one channel in order of arrival. */
+class TaskRunner {
+  private readonly waiting = new Deque<TaskMessage>();
+  private readonly cancelled = new Set<number>();
+  private busy = false;
+  private initFailure: Error | undefined;
+
+  constructor(private readonly channel: Channel) {}
+
+  receive(message: TaskMessage | BatchMessage | CancelMessage): void {
+    if (message.type === 'cancel') this.cancelled.add(message.id);
+    else if (message.type === 'task') this.waiting.push(message);
+    else if (message.type === 'batch') for (const task of message.tasks) this.waiting.push(task);
+    else return;
+    if (!this.busy) this.drain();
+  }
+
+  private drain(): void {
+    this.busy = true;
+    for (let task = this.waiting.shift(); task; task = this.waiting.shift()) {
+      if (this.cancelled.delete(task.id)) continue;
+      const pending = this.start(task);
+      if (pending) {
+        void pending.then(() => {
+          this.drain();
+        });
+        return;
+      }
+    }
+    this.cancelled.clear();
+    this.busy = false;
+  }
+
+  /** Runs one task; a promise when it goes on asynchronously. */
+  private start(task: TaskMessage): Promise<void> | undefined {
+    if (this.initFailure && !task.init) {
+      this.finish(task, failed(this.initFailure));
+      return undefined;
+    }
+    const fn = loaded.get(targetKey(task.target));
+    if (fn) return this.call(fn, task);
+    return this.load(task.target).then(
+      (loadedFn) => this.call(loadedFn, task),
+      (error: unknown) => {
+        this.finish(task, failed(error));
+      },
+    );
+  }
+
+  private async load(spec: TargetSpec): Promise<TargetFunction> {
+    const fn = spec.kind === 'function' ? knownFunction(spec.id) : await importTarget(spec);
+    loaded.set(targetKey(spec), fn);
+    return fn;
+  }
+
+  private call(fn: TargetFunction, task: TaskMessage): Promise<void> | undefined {
+    let value: unknown;
+    try {
+      value = callTarget(fn, task);
+    } catch (error) {
+      this.finish(task, failed(error));
+      return undefined;
+    }
+    if (!isThenable(value)) {
+      this.finish(task, { ok: true, value });
+      return undefined;
+    }
+    return Promise.resolve(value).then(
+      (settled) => {
+        this.finish(task, { ok: true, value: settled });
+      },
+      (error: unknown) => {
+        this.finish(task, failed(error));
+      },
+    );
+  }
+
+  private finish(task: TaskMessage, outcome: ChildOutcome): void {
+    if (task.init && !outcome.ok) {
+      this.initFailure = forkexecError(
+        'ERR_FORKEXEC_INITIALIZER_FAILED',
+        "This worker's initializer failed; it runs no task",
+      );
+    }
+    reply(this.channel, task.id, outcome);
+  }
 }
 
 /** Serves tasks until the parent closes the channel. Resolves then. */
 export function serveTasks(channel: Channel): Promise<void> {
-  channel.on('message', (message: TaskMessage) => {
-    if (message.type !== 'task') return;
-    void runTask(message).then((outcome) => {
-      reply(channel, message.id, outcome);
-    });
+  const runner = new TaskRunner(channel);
+  channel.on('message', (message: TaskMessage | BatchMessage | CancelMessage) => {
+    runner.receive(message);
   });
   return new Promise((resolve) => channel.once('close', resolve));
 }
