@@ -276,7 +276,7 @@ export class Pool {
   private spec(target: Target): TargetSpec {
     if (typeof target !== 'function') {
       // Resolving looks at the file system: once per module and export, not once per task.
-      const key = `${target.module}\0${target.export ?? 'default'}`;
+      const key = `${String(target.module)}\0${target.export ?? 'default'}`;
       let spec = this.resolved.get(key);
       if (!spec) {
         spec = resolveModuleTarget(target);
