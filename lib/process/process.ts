@@ -74,6 +74,7 @@ export class Process<T = unknown> {
     const args = this.options.args ?? [];
     checkSerializable(args);
     const child = impl.start({
+      target,
       ...(this.options.env === undefined ? {} : { env: this.options.env }),
       ...(this.options.cwd === undefined ? {} : { cwd: this.options.cwd }),
     });

@@ -2,11 +2,11 @@
  * The child side of every start method: receive tasks on a channel, run
  * each target with its arguments, send back the value or the error.
  */
-import { pathToFileURL } from 'node:url';
 import type { Channel } from '../channel/framedChannel';
 import { failed, outcomeFrame, type ChildOutcome } from '../channel/resultCodec';
 import { forkexecError } from '../errors';
 import { registeredFunction, type TargetSpec } from './target';
+import { loadModule } from './moduleLoad';
 
 /** parent -> child */
 export interface TaskMessage {
@@ -33,7 +33,7 @@ async function loadTarget(spec: TargetSpec): Promise<(...args: unknown[]) => unk
   }
   let loading = modules.get(spec.path);
   if (!loading) {
-    loading = import(pathToFileURL(spec.path).href) as Promise<Record<string, unknown>>;
+    loading = loadModule(spec.path);
     modules.set(spec.path, loading);
   }
   const namespace = await loading;
