@@ -48,6 +48,7 @@ Napi::Value JsFork(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   double pool_wait_ms = info[0].As<Napi::Number>().DoubleValue();
   uv_loop_t* loop = EventLoop(env);
+  if (!PoolBarrier::Needed(loop)) return ForkWithHeldPool(env, loop, nullptr);
   PoolBarrier* pool = PoolBarrier::Hold(loop, pool_wait_ms);
   if (pool == nullptr) {
     Napi::Object busy = Napi::Object::New(env);
@@ -57,13 +58,14 @@ Napi::Value JsFork(const Napi::CallbackInfo& info) {
   return ForkWithHeldPool(env, loop, pool);
 }
 
-// The fork itself, with the pool held still (see pool_barrier.h); the pool
-// is let go on every path out of here.
+// The fork itself, with the pool held still (see pool_barrier.h) or, when
+// pool is null, with nothing of the loop's in flight; a held pool is let go
+// on every path out of here.
 Napi::Value ForkWithHeldPool(Napi::Env env, uv_loop_t* loop, PoolBarrier* pool) {
   ForkRecipe recipe;
   int err = recipe.BeforeFork(HeapScan::kCached);
   if (err != 0) {
-    pool->Release();
+    if (pool != nullptr) pool->Release();
     throw ErrnoError(env, err, recipe.failed_syscall());
   }
   pid_t pid = fork();
@@ -73,7 +75,7 @@ Napi::Value ForkWithHeldPool(Napi::Env env, uv_loop_t* loop, PoolBarrier* pool) 
     PoolBarrier::ForgetAllInChild(loop);
     return TimingsObject(env, 0, recipe);
   }
-  pool->Release();
+  if (pool != nullptr) pool->Release();
   if (pid < 0) throw ErrnoError(env, err, "fork");
   return TimingsObject(env, pid, recipe);
 }

@@ -24,6 +24,10 @@ PoolBarrier* outstanding = nullptr;
 
 }  // namespace
 
+bool PoolBarrier::Needed(uv_loop_t* loop) {
+  return outstanding != nullptr || loop->active_reqs.count != 0;
+}
+
 PoolBarrier* PoolBarrier::Hold(uv_loop_t* loop, double timeout_ms) {
   PoolBarrier* barrier = new PoolBarrier();
   barrier->threads_ = PoolSize();

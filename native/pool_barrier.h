@@ -17,6 +17,15 @@ namespace forkexec {
 
 class PoolBarrier {
  public:
+  // Whether a fork needs a barrier at all: not while this loop has no
+  // request in flight (so no pool job of ours is queued, running or waiting
+  // for its completion, and no barrier of an earlier fork is outstanding).
+  // The pool's threads, if it has any, are then idle in libuv's condvar
+  // wait (the caller checks every other thread sleeps), holding no lock and
+  // no DNS slot, and libuv re-creates the pool's mutex, condvar and queue
+  // in the child (its pthread_atfork handler).
+  static bool Needed(uv_loop_t* loop);
+
   // Queues one blocking job per pool thread and waits up to timeout_ms until
   // all run. Returns null when they did not (the pool stayed busy); nothing
   // is then held.

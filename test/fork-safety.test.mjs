@@ -325,3 +325,27 @@ test('Worker threads: fork refuses while one runs, and works again once it has e
   assert.equal(result.insideCode.code, 'ERR_FORK_UNSAFE');
   assert.match(result.insideCode.message, /Worker thread/);
 });
+
+test("an idle parent forks without waking libuv's threadpool; one with pool work in flight still holds it; both children's pools work", () => {
+  const { result } = runForkScenario(`${prelude}
+    import { readdirSync, readFileSync } from 'node:fs';
+    import { pbkdf2 } from 'node:crypto';
+    import { readFile } from 'node:fs/promises';
+    const size = (await readFile(process.execPath)).length; // the pool has started
+    const wakeups = () => new Map(readdirSync('/proc/self/task').filter((t) => Number(t) !== process.pid).map((t) => [
+      t, Number(/voluntary_ctxt_switches:\\s+(\\d+)/.exec(readFileSync('/proc/self/task/' + t + '/status', 'utf8'))?.[1] ?? 0),
+    ]));
+    const before = wakeups();
+    for (let i = 0; i < 3; i++) await watchdog(fork(() => 1));
+    const after = wakeups();
+    // A barrier gives every pool thread (4) one job per fork: each wakes 3 times.
+    const woken = [...after].filter(([t, n]) => n - (before.get(t) ?? n) >= 3).length;
+    // Pool work of the parent's in flight at the fork (a callback API: see the report of issue #15 on fs.promises).
+    const inFlight = new Promise((resolve) => pbkdf2('p', 'q', 200000, 16, 'sha256', (e, key) => resolve(e ? -1 : key.length)));
+    const busy = await watchdog(fork(() => new Promise((resolve, reject) =>
+      pbkdf2('a', 'b', 1, 8, 'sha1', (e, key) => (e ? reject(e) : resolve(key.length))))));
+    const read = await watchdog(fork(() => readFile(process.execPath).then((b) => b.length)));
+    report({ poolWoken: woken >= 4, busy: busy.value, inFlight: await inFlight, read: read.value === size });
+  `);
+  assert.deepEqual(result, { poolWoken: false, busy: 8, inFlight: 16, read: true });
+});

@@ -35,9 +35,8 @@ import {
   startChild,
   type InheritedCleanup,
 } from './childLifecycle';
-import type { Channel } from '../channel/framedChannel';
 import { childError, failed, type ChildOutcome } from '../channel/resultCodec';
-import { readResult, sendResult, type ReadResult } from './resultChannel';
+import { readResult, sendResult, type ReadResult, type ResultReader } from './resultChannel';
 
 const WIN32_HINT =
   'A process cannot be copied there: use the spawn start method, which starts a fresh process ' +
@@ -378,7 +377,7 @@ class Child<T> implements ForkedChild<T> {
   readonly pid: number;
   readonly exited: Promise<WaitStatus>;
   private readonly watch: ExitWatch;
-  private readonly channel: Channel;
+  private readonly reader: ResultReader;
   private readonly result: Promise<ForkResult<T>>;
   private abandoned = false;
 
@@ -386,12 +385,15 @@ class Child<T> implements ForkedChild<T> {
     this.pid = pid;
     this.watch = watchExit(pid);
     this.exited = fromNodeCallback(this.watch.exited, () => this.abandoned);
-    const { channel, result } = readResult(readFd);
-    this.channel = channel;
+    const { reader, result } = readResult(readFd);
+    this.reader = reader;
     const forget = () => running.delete(this);
     this.exited.then(forget, forget);
-    this.result = Promise.all([result, this.exited]).then(([read, status]) =>
-      settle<T>(pid, read, status),
+    // Both settle from Node immediates (see fromNodeCallback): the reader
+    // calls back from an addon, as the exit watch does.
+    const read = fromNodeCallback(result, () => this.abandoned);
+    this.result = Promise.all([read, this.exited]).then(([outcome, status]) =>
+      settle<T>(pid, outcome, status),
     );
     // Nobody has to await a child: it is reaped anyway, and a rejection
     // nobody asked for is not an unhandled one.
@@ -415,19 +417,19 @@ class Child<T> implements ForkedChild<T> {
 
   ref(): void {
     this.watch.ref();
-    this.channel.ref();
+    this.reader.ref();
   }
 
   unref(): void {
     this.watch.unref();
-    this.channel.unref();
+    this.reader.unref();
   }
 
   /** In a child of this process: let go of the copies of this child's watch and pipe. */
   abandon(): void {
     this.abandoned = true;
     this.watch.unref();
-    this.channel.abandon();
+    this.reader.abandon();
   }
 }
 

@@ -98,15 +98,19 @@ function inspectorTermination(): () => void {
   if (typeof inspector?.Session !== 'function') {
     throw unsupported('node:inspector (Runtime.terminateExecution), built without the inspector');
   }
-  const Session = inspector.Session;
+  // Connected here, in the parent, once: every child inherits a session
+  // ready to post to, instead of building and connecting one on its own
+  // critical path (several ms of first-run code and copy-on-write faults).
+  // A connected session with no domain enabled costs the parent nothing.
+  session ??= new inspector.Session();
+  try {
+    session.connect();
+  } catch {
+    // connected already: a child of a child reuses its parent's session
+  }
+  const connected = session;
   return () => {
-    session ??= new Session();
-    try {
-      session.connect();
-    } catch {
-      // connected already: a child of a child reuses its parent's session
-    }
-    session.post('Runtime.terminateExecution');
+    connected.post('Runtime.terminateExecution');
   };
 }
 

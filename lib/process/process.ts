@@ -93,6 +93,7 @@ export class Process<T = unknown, A extends readonly unknown[] = unknown[]> {
     const args: unknown[] = [...(this.options.args ?? [])];
     checkSerializable(args);
     const child = impl.start({
+      target,
       ...(this.options.env === undefined ? {} : { env: this.options.env }),
       ...(this.options.cwd === undefined ? {} : { cwd: this.options.cwd }),
     });

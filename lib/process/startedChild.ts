@@ -1,6 +1,7 @@
 /** A child started by some start method, as Process and Pool see it. */
 import type { Channel } from '../channel/framedChannel';
 import type { ChildResourceUsage } from '../exitWatch/resourceUsage';
+import type { TargetSpec } from './target';
 
 /** How a child ended. */
 export interface ChildExit {
@@ -23,6 +24,12 @@ export interface StartedChild {
 
 /** Options every start method honours. */
 export interface ChildOptions {
+  /**
+   * The target the child runs first, when known at the start: the `fork`
+   * start method loads a module target in the parent before it forks, so an
+   * import error is the parent's and every child has the module already.
+   */
+  target?: TargetSpec;
   env?: Record<string, string | undefined>;
   cwd?: string;
 }

@@ -13,12 +13,12 @@
  * tasks before it down too, or the pool would blame, and run again, the
  * wrong task.
  */
-import { pathToFileURL } from 'node:url';
 import { encodeCompactResultFrame, type Channel } from '../channel/framedChannel';
 import { failed, outcomeFrame, type ChildOutcome } from '../channel/resultCodec';
 import { forkexecError } from '../errors';
 import { Deque } from './pool/deque';
 import { registeredFunction, type TargetSpec } from './target';
+import { loadModule } from './moduleLoad';
 
 /** parent -> child: run a target. */
 export interface TaskMessage {
@@ -70,7 +70,7 @@ function knownFunction(id: number): TargetFunction {
 async function importTarget(spec: TargetSpec & { kind: 'module' }): Promise<TargetFunction> {
   let loading = modules.get(spec.path);
   if (!loading) {
-    loading = import(pathToFileURL(spec.path).href) as Promise<Record<string, unknown>>;
+    loading = loadModule(spec.path);
     modules.set(spec.path, loading);
   }
   const namespace = await loading;

@@ -1,0 +1,69 @@
+// Start-up of module targets (issue #15): where a module target is loaded,
+// and what a module that throws at import gives under each start method.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { Process, forkserver } from 'forkexec';
+import { runForkScenario } from './fork-helpers.mjs';
+import { root } from './helpers.mjs';
+
+const THROWS = join(root, 'test', 'fixtures', 'throws-at-import.cjs');
+const COUNTER = join(root, 'test', 'fixtures', 'load-counter.cjs');
+
+test.afterEach(() => forkserver.stop());
+
+test('fork start method: a module that throws at import throws in the parent, before any fork', () => {
+  const { result } = runForkScenario(`
+    import { Process, atFork } from 'forkexec';
+    import { writeSync } from 'node:fs';
+    const report = (value) => writeSync(1, 'RESULT ' + JSON.stringify(value) + '\\n');
+    let forks = 0;
+    atFork({ before: () => { forks++; } });
+    const p = new Process({ target: { module: ${JSON.stringify(THROWS)}, export: 'never' }, startMethod: 'fork' });
+    let error;
+    try { await p.run(); } catch (e) { error = e; }
+    report({ forks, pid: p.pid ?? null, name: error?.name, message: error?.message, stack: /throwsWhileLoading/.test(error?.stack) });
+  `);
+  assert.deepEqual(result, {
+    forks: 0,
+    pid: null,
+    name: 'RangeError',
+    message: 'thrown at import by throws-at-import.cjs',
+    stack: true,
+  });
+});
+
+test('fork start method: a module target is loaded once, in the parent; every child has it loaded', () => {
+  const { result } = runForkScenario(`
+    import { Process } from 'forkexec';
+    import { writeSync } from 'node:fs';
+    const report = (value) => writeSync(1, 'RESULT ' + JSON.stringify(value) + '\\n');
+    const target = { module: ${JSON.stringify(COUNTER)}, export: 'loads' };
+    const first = await new Process({ target, startMethod: 'fork' }).run();
+    const second = await new Process({ target, startMethod: 'fork' }).run();
+    report({ first, second, parent: globalThis.forkexecLoadCounter });
+  `);
+  assert.deepEqual(result, { first: 1, second: 1, parent: 1 });
+});
+
+for (const startMethod of ['forkserver', 'spawn']) {
+  test(`${startMethod}: a module that throws at import rejects with the child's error and stack`, async () => {
+    const p = new Process({ target: { module: THROWS, export: 'never' }, startMethod });
+    await assert.rejects(p.run(), (error) => {
+      assert.equal(error.name, 'RangeError');
+      assert.equal(error.message, 'thrown at import by throws-at-import.cjs');
+      assert.match(error.stack, /throwsWhileLoading/);
+      assert.match(error.stack, /throws-at-import\.cjs/);
+      return true;
+    });
+    assert.ok(p.pid > 0, 'a child was started and imported the module');
+    assert.notEqual(p.pid, process.pid);
+  });
+
+  test(`${startMethod}: a CommonJS target is evaluated afresh in each child`, async () => {
+    const target = { module: COUNTER, export: 'loads' };
+    assert.equal(await new Process({ target, startMethod }).run(), 1);
+    assert.equal(await new Process({ target, startMethod }).run(), 1);
+    assert.equal(globalThis.forkexecLoadCounter, undefined, 'the parent never loaded it');
+  });
+}
