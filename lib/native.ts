@@ -178,6 +178,8 @@ export interface NativeBinding {
   /** `{ poolBusy: true }` when libuv's threadpool did not come to rest within `poolWaitMs`. */
   jsFork(poolWaitMs: number): NativeForkTimings | { poolBusy: true };
   measureFork(mode: 'bare' | 'scan' | 'cached'): NativeForkTimings;
+  /** In a fork(fn) child: drops the parent's finished threadpool jobs before they complete here. */
+  dropParentCompletions(): number;
   /** Before a fork: waits until every other thread sleeps; the ones still busy after `timeoutMs`. */
   waitForIdleThreads(timeoutMs: number): BusyThread[];
   /** In a forked child: calls back before each poll once nothing else keeps the loop alive. */

@@ -118,7 +118,17 @@ Napi::Value RaiseHandled(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
+// dropParentCompletions() -> how many of the parent's finished pool jobs a
+// fork(fn) child dropped (see pool_barrier.h).
+Napi::Value DropParentCompletions(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int dropped = PoolBarrier::DropParentCompletionsInChild(EventLoop(env));
+  return Napi::Number::New(env, dropped);
+}
+
 void InitJsFork(Napi::Env env, Napi::Object exports) {
+  exports.Set("dropParentCompletions",
+              Napi::Function::New(env, DropParentCompletions, "dropParentCompletions"));
   exports.Set("jsFork", Napi::Function::New(env, JsFork, "jsFork"));
   exports.Set("measureFork", Napi::Function::New(env, MeasureFork, "measureFork"));
   exports.Set("raiseHandled", Napi::Function::New(env, RaiseHandled, "raiseHandled"));

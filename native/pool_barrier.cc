@@ -1,5 +1,6 @@
 #include "pool_barrier.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 
 namespace forkexec {
@@ -69,6 +70,34 @@ void PoolBarrier::ForgetAllInChild(uv_loop_t* loop) {
     // uv_queue_work counted each job as an active request of the loop.
     loop->active_reqs.count -= static_cast<unsigned int>(b->threads_ - b->finished_);
   }
+}
+
+int PoolBarrier::DropParentCompletionsInChild(uv_loop_t* loop) {
+  // libuv keeps finished jobs on loop->wq until its loop runs their done
+  // callbacks; the queue is a circular list of {next, prev} links. The
+  // child has one thread, so nobody else touches it.
+  struct uv__queue* head = &loop->wq;
+  int dropped = 0;
+  for (struct uv__queue* q = head->next; q != head; q = q->next) {
+    const struct uv__work* work = reinterpret_cast<const struct uv__work*>(
+        reinterpret_cast<const char*>(q) - offsetof(struct uv__work, wq));
+    // Every pool job counted one active request; a barrier's were uncounted
+    // by ForgetAllInChild.
+    if (!IsBarrierJob(work)) loop->active_reqs.count--;
+    dropped++;
+  }
+  head->next = head;
+  head->prev = head;
+  return dropped;
+}
+
+bool PoolBarrier::IsBarrierJob(const struct uv__work* work) {
+  for (PoolBarrier* b = outstanding; b != nullptr; b = b->next_) {
+    for (int i = 0; i < b->threads_; i++) {
+      if (&b->jobs_[i].work_req == work) return true;
+    }
+  }
+  return false;
 }
 
 void PoolBarrier::Work(uv_work_t* req) {

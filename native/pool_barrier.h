@@ -40,9 +40,18 @@ class PoolBarrier {
   // them. A completion that still reaches the child's loop is balanced.
   static void ForgetAllInChild(uv_loop_t* loop);
 
+  // In a child that must not go on with the parent's work (fork(fn)): the
+  // parent's pool jobs that had finished but whose completions its loop had
+  // not run yet are dropped, so none of them runs here, neither JavaScript
+  // nor C++ (fs.promises' readFile would issue its next read on the file
+  // offset parent and child share, and take the parent's bytes). Returns how
+  // many were dropped. Call after ForgetAllInChild, before the loop runs.
+  static int DropParentCompletionsInChild(uv_loop_t* loop);
+
  private:
   static void Work(uv_work_t* req);
   static void After(uv_work_t* req, int status);
+  static bool IsBarrierJob(const struct uv__work* work);
 
   int threads_ = 0;
   int arrived_ = 0;

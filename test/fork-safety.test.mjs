@@ -349,3 +349,43 @@ test("an idle parent forks without waking libuv's threadpool; one with pool work
   `);
   assert.deepEqual(result, { poolWoken: false, busy: 8, inFlight: 16, read: true });
 });
+
+test('a promise-based fs read in flight in the parent: the child never continues it, the parent loses no byte', () => {
+  // fs.promises reads from the file's current offset, which parent and child
+  // share: a child that resumed the parent's read would take bytes from it.
+  const { result, context } = runForkScenario(`${prelude}
+    import { readFile } from 'node:fs/promises';
+    import { readFileSync, openSync, closeSync, mkdtempSync, rmSync } from 'node:fs';
+    import { tmpdir } from 'node:os';
+    import { join } from 'node:path';
+    import { pbkdf2 } from 'node:crypto';
+    const expected = readFileSync(process.execPath);
+    const dir = mkdtempSync(join(tmpdir(), 'forkexec-test-'));
+    const marks = join(dir, 'continued');
+    const pending = readFile(process.execPath).then((data) => {
+      // The parent's continuation: it must run in the parent only.
+      const fd = openSync(marks, 'a');
+      writeSync(fd, process.pid + '\\n');
+      closeSync(fd);
+      return data;
+    });
+    const outcomes = [];
+    for (let i = 0; i < 3; i++) {
+      const child = fork(() => new Promise((r) => pbkdf2('a', 'b', 1, 8, 'sha1', (e, k) => r(k.length))));
+      watchdog(child);
+      outcomes.push(await child);
+    }
+    const data = await pending;
+    const continuedIn = readFileSync(marks, 'utf8').trim().split('\\n').map(Number);
+    rmSync(dir, { recursive: true });
+    report({ length: data.length, expected: expected.length, same: data.equals(expected),
+      continuedIn, parent: process.pid, outcomes: outcomes.map((o) => o.value ?? o) });
+  `);
+  assert.deepEqual(
+    result.continuedIn,
+    [result.parent],
+    `only the parent continues its read\n${context}`,
+  );
+  assert.equal(result.length, result.expected, context);
+  assert.ok(result.same, 'the parent read every byte, in order');
+});

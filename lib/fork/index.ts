@@ -202,6 +202,7 @@ function runInChild(
     reportAndLeave(native, fd, outcome);
   };
   ownResultFd = fd;
+  native.dropParentCompletions();
   silenceParentCallbacks();
   const context = { storage: new AsyncLocalStorage<symbol>(), token: Symbol('fork(fn)') };
   fnContext = context;
