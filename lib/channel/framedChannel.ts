@@ -11,7 +11,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { writeSync } from 'node:fs';
-import { Socket } from 'node:net';
+import { Socket, type SocketConstructorOpts } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { deserialize, serialize } from 'node:v8';
 import { forkexecError } from '../errors';
@@ -29,6 +29,8 @@ const HEADER = MAGIC.length + 4;
 export const MAX_PAYLOAD = 0x4000_0000;
 /** Frames queued in one tick below this total are joined into one write. */
 const JOIN_BELOW = 64 * 1024;
+/** The read buffer of a channel on an fd (what the stream would allocate per read). */
+const READ_BUFFER = 64 * 1024;
 /** How many foreign bytes an error shows. */
 const SHOWN = 32;
 
@@ -67,10 +69,11 @@ export function encodeCompactTaskFrame(
   return frame;
 }
 
-function decodePayload(bytes: Buffer): unknown {
+/** `transient`: `bytes` will be overwritten; v8's typed arrays would point into them, so they are copied first. */
+function decodePayload(bytes: Buffer, transient = false): unknown {
   if (bytes[0] === COMPACT_TAG) return decodeCompactResult(bytes);
   if (bytes[0] === COMPACT_TASK_TAG) return decodeCompactTask(bytes);
-  return deserialize(bytes);
+  return deserialize(transient ? Buffer.from(bytes) : bytes);
 }
 
 /**
@@ -108,10 +111,19 @@ export class FrameDecoder {
   /** Set (ERR_FORKEXEC_CHANNEL_GARBAGE) once foreign bytes came; nothing more is decoded. */
   failure: Error | undefined;
 
-  /** The messages completed by `chunk` (those before any foreign bytes). */
-  push(chunk: Buffer): unknown[] {
+  /** Set while decoding a chunk that is valid only during the call: what is kept is copied. */
+  private transient = false;
+
+  /**
+   * The messages completed by `chunk` (those before any foreign bytes).
+   * `transient`: the chunk's memory is reused after this call (a socket's
+   * read buffer), so partial frames and v8 payloads (whose typed arrays
+   * would point into it) are copied out of it.
+   */
+  push(chunk: Buffer, transient = false): unknown[] {
     const messages: unknown[] = [];
     if (this.failure) return messages;
+    this.transient = transient;
     try {
       this.decode(chunk, messages);
     } catch (error) {
@@ -123,7 +135,7 @@ export class FrameDecoder {
   private decode(chunk: Buffer, messages: unknown[]): void {
     const at = this.chunks.length === 0 ? this.decodeWhole(chunk, messages) : 0;
     if (at === chunk.length) return;
-    const rest = at === 0 ? chunk : chunk.subarray(at);
+    const rest = this.transient ? Buffer.from(chunk.subarray(at)) : chunk.subarray(at);
     this.chunks.push(rest);
     this.buffered += rest.length;
     for (;;) {
@@ -165,7 +177,7 @@ export class FrameDecoder {
       if (end > chunk.length) break;
       const bytes = chunk.subarray(at + HEADER, end);
       try {
-        messages.push(decodePayload(bytes));
+        messages.push(decodePayload(bytes, this.transient));
       } catch (error) {
         throw garbage(bytes, `a payload v8.deserialize refused: ${(error as Error).message}`);
       }
@@ -216,6 +228,7 @@ export class Channel extends EventEmitter {
   constructor(
     private readonly stream: Duplex,
     private readonly fd = -1,
+    readsItself = false,
   ) {
     super();
     this.whenClosed = new Promise((resolve) => {
@@ -223,9 +236,11 @@ export class Channel extends EventEmitter {
         resolve();
       });
     });
-    stream.on('data', (chunk: Buffer) => {
-      this.receive(chunk);
-    });
+    if (!readsItself) {
+      stream.on('data', (chunk: Buffer) => {
+        this.receive(chunk, false);
+      });
+    }
     // A peer that dies mid-write resets the connection: that is a close too.
     stream.on('error', () => {
       this.finish();
@@ -350,9 +365,10 @@ export class Channel extends EventEmitter {
     this.stream.destroy();
   }
 
-  private receive(chunk: Buffer): void {
+  /** Bytes read from the stream; `transient` when their memory is reused after this call. */
+  receive(chunk: Buffer, transient: boolean): void {
     if (this.closed) return;
-    for (const message of this.decoder.push(chunk)) this.emit('message', message);
+    for (const message of this.decoder.push(chunk, transient)) this.emit('message', message);
     if (this.decoder.failure) this.finish();
   }
 
@@ -367,5 +383,20 @@ export class Channel extends EventEmitter {
 /** A channel over a connected stream socket or pipe fd that this process owns. */
 export function channelFromFd(fd: number, options: { writable?: boolean } = {}): Channel {
   const writable = options.writable ?? true;
-  return new Channel(new Socket({ fd, readable: true, writable }), writable ? fd : -1);
+  // Reads land in one reused buffer and go straight to the decoder: no
+  // buffer allocated (and shrunk) per read, no stream machinery per message.
+  const scratch = Buffer.allocUnsafeSlow(READ_BUFFER);
+  // Reads start from the event loop, after the channel below exists.
+  const reader: { channel?: Channel } = {};
+  const onread = {
+    buffer: scratch,
+    callback: (bytes: number): boolean => {
+      reader.channel?.receive(scratch.subarray(0, bytes), true);
+      return true;
+    },
+  };
+  const socket = new Socket({ fd, readable: true, writable, onread } as SocketConstructorOpts);
+  const channel = new Channel(socket, writable ? fd : -1, true);
+  reader.channel = channel;
+  return channel;
 }
