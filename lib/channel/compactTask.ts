@@ -8,13 +8,13 @@
  * then per argument [kind] [value]: a number as float64, a string as its
  * u32 byte length and UTF-8 bytes. All little-endian.
  */
+import { Kind } from './compactResult';
+
 export const COMPACT_TASK_TAG = 0x01;
 /** Longer strings go through v8.serialize. */
 const MAX_STRING_CHARS = 1365;
 const ARGS_AT = 18;
 const EACH = 1;
-
-const Kind = { Undefined: 0, Null: 1, True: 2, False: 3, Number: 4, String: 5 } as const;
 
 /** A compact task as the worker decodes it; the runner fills in `target` from `slot`. */
 export interface CompactTask {
