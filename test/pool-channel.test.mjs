@@ -9,6 +9,7 @@ import { Pool, Process } from 'forkexec';
 import {
   FrameDecoder,
   encodeCompactResultFrame,
+  encodeCompactTaskFrame,
   encodeFrame,
 } from '../dist/channel/framedChannel.js';
 import { children, openFds, root, runNode } from './helpers.mjs';
@@ -85,6 +86,55 @@ test('primitive answers take the compact encoding and come back exactly; a malfo
       [...values, 'x'.repeat(5000), 1n].map((v) => pool.run(target('roundTrip'), [v])),
     );
     assert.deepEqual(back, [...values, 'x'.repeat(5000), 1n]);
+  });
+});
+
+test('tasks with primitive arguments take the compact encoding and come back exactly; a malformed one is garbage', async () => {
+  const args = [
+    0,
+    -0,
+    NaN,
+    -1.5,
+    2 ** 53,
+    '',
+    'héllo ☃',
+    'x'.repeat(1365),
+    true,
+    false,
+    null,
+    undefined,
+  ];
+  const frame = encodeCompactTaskFrame(9, 3, args, true);
+  assert.deepEqual(new FrameDecoder().push(frame), [
+    { type: 'task', id: 9, slot: 3, args, each: true },
+  ]);
+  for (const value of ['x'.repeat(1366), 1n, { a: 1 }, [1], new Date(0), Symbol('s')]) {
+    assert.equal(encodeCompactTaskFrame(9, 3, [1, value], false), undefined);
+  }
+  // A string whose length runs past the frame.
+  const truncated = Buffer.from(frame.subarray(0, 8 + 18 + 5 + 2));
+  truncated.writeUInt32LE(18 + 5 + 2, 4);
+  truncated.writeUInt32LE(1, 8 + 14);
+  truncated[8 + 18] = 5;
+  truncated.writeUInt32LE(100, 8 + 19);
+  const decoder = new FrameDecoder();
+  assert.deepEqual(decoder.push(truncated), []);
+  assert.equal(decoder.failure?.code, 'ERR_FORKEXEC_CHANNEL_GARBAGE');
+  await leavesNothing({ size: 1 }, async (pool) => {
+    // The first task teaches the worker its target's slot; the others name it; non-primitive ones go whole.
+    const sent = [...args, 1n, { a: [1] }, 'x'.repeat(5000)];
+    const back = await Promise.all(sent.map((v) => pool.run(target('roundTrip'), [v])));
+    assert.deepEqual(back, sent);
+    assert.deepEqual(await pool.map(target('roundTrip'), sent, { chunksize: 4 }), sent);
+  });
+});
+
+test('a module target object changed in place runs what it names now', async () => {
+  await leavesNothing({ size: 1 }, async (pool) => {
+    const moving = target('add');
+    assert.equal(await pool.run(moving, [2, 3]), 5);
+    moving.export = 'roundTrip';
+    assert.equal(await pool.run(moving, ['same']), 'same');
   });
 });
 

@@ -12,8 +12,9 @@ export const COMPACT_TAG = 0x00;
 const MAX_STRING_BYTES = 4096;
 const VALUE_AT = 10;
 
-const Kind = { Undefined: 0, Null: 1, True: 2, False: 3, Number: 4, String: 5 } as const;
-type Kind = (typeof Kind)[keyof typeof Kind];
+/** The kind byte of a primitive value, shared with the compact task encoding. */
+export const Kind = { Undefined: 0, Null: 1, True: 2, False: 3, Number: 4, String: 5 } as const;
+export type Kind = (typeof Kind)[keyof typeof Kind];
 
 /** The answer `{ type: 'result', id, ok: true, value }` as it is decoded. */
 export interface CompactResult {

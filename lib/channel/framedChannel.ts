@@ -11,11 +11,12 @@
  */
 import { EventEmitter } from 'node:events';
 import { writeSync } from 'node:fs';
-import { Socket } from 'node:net';
+import { Socket, type SocketConstructorOpts } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { deserialize, serialize } from 'node:v8';
 import { forkexecError } from '../errors';
 import { COMPACT_TAG, decodeCompactResult, encodeCompactResult } from './compactResult';
+import { COMPACT_TASK_TAG, decodeCompactTask, encodeCompactTask } from './compactTask';
 
 const MAGIC = Buffer.from('FXC1', 'latin1');
 const HEADER = MAGIC.length + 4;
@@ -28,6 +29,8 @@ const HEADER = MAGIC.length + 4;
 export const MAX_PAYLOAD = 0x4000_0000;
 /** Frames queued in one tick below this total are joined into one write. */
 const JOIN_BELOW = 64 * 1024;
+/** The read buffer of a channel on an fd (what the stream would allocate per read). */
+const READ_BUFFER = 64 * 1024;
 /** How many foreign bytes an error shows. */
 const SHOWN = 32;
 
@@ -50,6 +53,27 @@ export function encodeCompactResultFrame(id: number, value: unknown): Buffer | u
   MAGIC.copy(frame);
   frame.writeUInt32LE(frame.length - HEADER, MAGIC.length);
   return frame;
+}
+
+/** The frame of a task with primitive arguments, without v8.serialize; undefined for other arguments. */
+export function encodeCompactTaskFrame(
+  id: number,
+  slot: number,
+  args: readonly unknown[],
+  each: boolean,
+): Buffer | undefined {
+  const frame = encodeCompactTask(id, slot, args, each, HEADER);
+  if (!frame) return undefined;
+  MAGIC.copy(frame);
+  frame.writeUInt32LE(frame.length - HEADER, MAGIC.length);
+  return frame;
+}
+
+/** `transient`: `bytes` will be overwritten; v8's typed arrays would point into them, so they are copied first. */
+function decodePayload(bytes: Buffer, transient = false): unknown {
+  if (bytes[0] === COMPACT_TAG) return decodeCompactResult(bytes);
+  if (bytes[0] === COMPACT_TASK_TAG) return decodeCompactTask(bytes);
+  return deserialize(transient ? Buffer.from(bytes) : bytes);
 }
 
 /**
@@ -87,10 +111,19 @@ export class FrameDecoder {
   /** Set (ERR_FORKEXEC_CHANNEL_GARBAGE) once foreign bytes came; nothing more is decoded. */
   failure: Error | undefined;
 
-  /** The messages completed by `chunk` (those before any foreign bytes). */
-  push(chunk: Buffer): unknown[] {
+  /** Set while decoding a chunk that is valid only during the call: what is kept is copied. */
+  private transient = false;
+
+  /**
+   * The messages completed by `chunk` (those before any foreign bytes).
+   * `transient`: the chunk's memory is reused after this call (a socket's
+   * read buffer), so partial frames and v8 payloads (whose typed arrays
+   * would point into it) are copied out of it.
+   */
+  push(chunk: Buffer, transient = false): unknown[] {
     const messages: unknown[] = [];
     if (this.failure) return messages;
+    this.transient = transient;
     try {
       this.decode(chunk, messages);
     } catch (error) {
@@ -100,8 +133,11 @@ export class FrameDecoder {
   }
 
   private decode(chunk: Buffer, messages: unknown[]): void {
-    this.chunks.push(chunk);
-    this.buffered += chunk.length;
+    const at = this.chunks.length === 0 ? this.decodeWhole(chunk, messages) : 0;
+    if (at === chunk.length) return;
+    const rest = this.transient ? Buffer.from(chunk.subarray(at)) : chunk.subarray(at);
+    this.chunks.push(rest);
+    this.buffered += rest.length;
     for (;;) {
       const head = this.peek(Math.min(HEADER, this.buffered));
       const magicSeen = Math.min(head.length, MAGIC.length);
@@ -116,11 +152,38 @@ export class FrameDecoder {
       if (this.buffered < HEADER + length) return;
       const bytes = this.take(HEADER + length).subarray(HEADER);
       try {
-        messages.push(bytes[0] === COMPACT_TAG ? decodeCompactResult(bytes) : deserialize(bytes));
+        messages.push(decodePayload(bytes));
       } catch (error) {
         throw garbage(bytes, `a payload v8.deserialize refused: ${(error as Error).message}`);
       }
     }
+  }
+
+  /**
+   * With nothing buffered before `chunk`: the frames that lie whole in it,
+   * decoded in place (the usual case: small messages, one read each).
+   * Returns where the rest starts; anything odd is left to the careful path.
+   */
+  private decodeWhole(chunk: Buffer, messages: unknown[]): number {
+    let at = 0;
+    while (
+      chunk.length - at >= HEADER &&
+      chunk[at] === MAGIC[0] &&
+      chunk[at + 1] === MAGIC[1] &&
+      chunk[at + 2] === MAGIC[2] &&
+      chunk[at + 3] === MAGIC[3]
+    ) {
+      const end = at + HEADER + chunk.readUInt32LE(at + MAGIC.length);
+      if (end > chunk.length) break;
+      const bytes = chunk.subarray(at + HEADER, end);
+      try {
+        messages.push(decodePayload(bytes, this.transient));
+      } catch (error) {
+        throw garbage(bytes, `a payload v8.deserialize refused: ${(error as Error).message}`);
+      }
+      at = end;
+    }
+    return at;
   }
 
   private peek(length: number): Buffer {
@@ -157,16 +220,27 @@ export class Channel extends EventEmitter {
   /** Settles once the underlying fd is really closed (its handle gone from the loop). */
   readonly whenClosed: Promise<void>;
 
-  constructor(private readonly stream: Duplex) {
+  /**
+   * `fd`, when the stream is a socket on an fd we own: a frame written while
+   * nothing is queued goes out with one write(2) from here, without the
+   * stream's per-write request and callback ticks.
+   */
+  constructor(
+    private readonly stream: Duplex,
+    private readonly fd = -1,
+    readsItself = false,
+  ) {
     super();
     this.whenClosed = new Promise((resolve) => {
       stream.once('close', () => {
         resolve();
       });
     });
-    stream.on('data', (chunk: Buffer) => {
-      this.receive(chunk);
-    });
+    if (!readsItself) {
+      stream.on('data', (chunk: Buffer) => {
+        this.receive(chunk, false);
+      });
+    }
     // A peer that dies mid-write resets the connection: that is a close too.
     stream.on('error', () => {
       this.finish();
@@ -207,6 +281,16 @@ export class Channel extends EventEmitter {
     this.flush();
   }
 
+  /** Sends frames now, in one write: for a burst the caller has already gathered. */
+  sendFramesNow(frames: Buffer[]): void {
+    if (this.closed) return;
+    for (const frame of frames) {
+      this.outgoing.push(frame);
+      this.outgoingBytes += frame.length;
+    }
+    this.flush();
+  }
+
   /** Writes what sendFrame queued (before `close()`, and on the tick after the sends). */
   private readonly flush = (): void => {
     const frames = this.outgoing;
@@ -215,14 +299,32 @@ export class Channel extends EventEmitter {
     this.outgoing = [];
     this.outgoingBytes = 0;
     if (this.closed) return;
-    if (frames.length === 1) this.stream.write(frames[0]);
-    else if (bytes < JOIN_BELOW) this.stream.write(Buffer.concat(frames, bytes));
+    if (frames.length === 1) this.write(frames[0]);
+    else if (bytes < JOIN_BELOW) this.write(Buffer.concat(frames, bytes));
     else {
       this.stream.cork();
       for (const frame of frames) this.stream.write(frame);
       this.stream.uncork();
     }
   };
+
+  /**
+   * One write(2) when the stream holds nothing unwritten (so order is kept);
+   * what the socket does not take now, and any error, goes through the
+   * stream, which queues it or reports the error as it always does.
+   */
+  private write(bytes: Buffer): void {
+    let rest = bytes;
+    if (this.fd >= 0 && this.stream.writableLength === 0) {
+      try {
+        rest = bytes.subarray(writeSync(this.fd, bytes));
+      } catch {
+        rest = bytes;
+      }
+      if (rest.length === 0) return;
+    }
+    this.stream.write(rest);
+  }
 
   get isClosed(): boolean {
     return this.closed;
@@ -263,9 +365,10 @@ export class Channel extends EventEmitter {
     this.stream.destroy();
   }
 
-  private receive(chunk: Buffer): void {
+  /** Bytes read from the stream; `transient` when their memory is reused after this call. */
+  receive(chunk: Buffer, transient: boolean): void {
     if (this.closed) return;
-    for (const message of this.decoder.push(chunk)) this.emit('message', message);
+    for (const message of this.decoder.push(chunk, transient)) this.emit('message', message);
     if (this.decoder.failure) this.finish();
   }
 
@@ -279,5 +382,21 @@ export class Channel extends EventEmitter {
 
 /** A channel over a connected stream socket or pipe fd that this process owns. */
 export function channelFromFd(fd: number, options: { writable?: boolean } = {}): Channel {
-  return new Channel(new Socket({ fd, readable: true, writable: options.writable ?? true }));
+  const writable = options.writable ?? true;
+  // Reads land in one reused buffer and go straight to the decoder: no
+  // buffer allocated (and shrunk) per read, no stream machinery per message.
+  const scratch = Buffer.allocUnsafeSlow(READ_BUFFER);
+  // Reads start from the event loop, after the channel below exists.
+  const reader: { channel?: Channel } = {};
+  const onread = {
+    buffer: scratch,
+    callback: (bytes: number): boolean => {
+      reader.channel?.receive(scratch.subarray(0, bytes), true);
+      return true;
+    },
+  };
+  const socket = new Socket({ fd, readable: true, writable, onread } as SocketConstructorOpts);
+  const channel = new Channel(socket, writable ? fd : -1, true);
+  reader.channel = channel;
+  return channel;
 }

@@ -74,6 +74,13 @@ type RunRest<F extends TaskFunction> =
     ? [args?: Parameters<F>, options?: RunOptions]
     : [args: Parameters<F>, options?: RunOptions];
 
+/** A target object seen before, and what it named then (a module target may be changed in place). */
+interface KnownTarget {
+  spec: TargetSpec;
+  module: unknown;
+  export: unknown;
+}
+
 interface WorkerEnd {
   exit?: ChildExit;
   startError?: Error;
@@ -94,6 +101,9 @@ export class Pool {
   private readonly ends = new WeakMap<PoolWorker, WorkerEnd>();
   private readonly queue = new Deque<PoolTask>();
   private readonly resolved = new Map<string, TargetSpec>();
+  /** One spec object per target, so a worker's outbox knows it by identity. */
+  private readonly functionSpecs = new Map<number, TargetSpec>();
+  private readonly targetSpecs = new WeakMap<object, KnownTarget>();
   private queued = 0;
   private inFlight = 0;
   private nextId = 1;
@@ -122,7 +132,7 @@ export class Pool {
         ? Infinity
         : validateInteger(opts.maxTasksPerChild, 'options.maxTasksPerChild', 1, 2 ** 31 - 1);
     if (opts.initializer !== undefined) {
-      const target = this.spec(validateTarget(opts.initializer, 'options.initializer'));
+      const target = this.spec(opts.initializer, 'options.initializer');
       const args = opts.initArgs ?? [];
       if (!Array.isArray(args))
         throw invalidArgType('options.initArgs', 'an instance of Array', args);
@@ -180,7 +190,7 @@ export class Pool {
   run<T = unknown>(target: ModuleTarget, args?: unknown[], options?: RunOptions): Promise<T>;
   run(target: Target, args: unknown[] = [], options: RunOptions = {}): Promise<unknown> {
     try {
-      const spec = this.spec(validateTarget(target));
+      const spec = this.spec(target);
       if (!Array.isArray(args)) throw invalidArgType('args', 'an instance of Array', args);
       const { signal, timeout } = runOptions(options);
       return this.submit(spec, args, false, signal, timeout).promise;
@@ -273,7 +283,28 @@ export class Pool {
     this.checkDrained();
   }
 
-  private spec(target: Target): TargetSpec {
+  /** The spec of a target given by the user (validated the first time that object is seen). */
+  private spec(target: unknown, name?: string): TargetSpec {
+    // The same target object again (the common case): no validation, no path work.
+    const known =
+      typeof target === 'object' || typeof target === 'function'
+        ? this.targetSpecs.get(target as object)
+        : undefined;
+    if (
+      known &&
+      known.module === (target as Partial<ModuleTarget>).module &&
+      known.export === (target as Partial<ModuleTarget>).export
+    ) {
+      return known.spec;
+    }
+    const valid = validateTarget(target, name);
+    const spec = this.newSpec(valid);
+    const { module, export: exportName } = valid as Partial<ModuleTarget>;
+    this.targetSpecs.set(valid, { spec, module, export: exportName });
+    return spec;
+  }
+
+  private newSpec(target: Target): TargetSpec {
     if (typeof target !== 'function') {
       // Resolving looks at the file system: once per module and export, not once per task.
       const key = `${String(target.module)}\0${target.export ?? 'default'}`;
@@ -285,7 +316,13 @@ export class Pool {
       return spec;
     }
     if (!this.impl.carriesFunctions) throw closureRefused(this.impl.name);
-    return { kind: 'function', id: registerPoolFunction(target) };
+    const id = registerPoolFunction(target);
+    let spec = this.functionSpecs.get(id);
+    if (!spec) {
+      spec = { kind: 'function', id };
+      this.functionSpecs.set(id, spec);
+    }
+    return spec;
   }
 
   private chunks(
@@ -293,7 +330,7 @@ export class Pool {
     iterable: Iterable<unknown>,
     options: ImapOptions & { chunksize: number },
   ): AsyncGenerator<unknown[], void, undefined> {
-    const spec = this.spec(validateTarget(target));
+    const spec = this.spec(target);
     if (
       iterable === null ||
       typeof (iterable as Partial<Iterable<unknown>>)?.[Symbol.iterator] !== 'function'
@@ -532,7 +569,7 @@ export class Pool {
   private onResult(worker: PoolWorker, message: ResultMessage): void {
     const task = worker.inFlight.peek();
     // An answer to a task withdrawn after the worker had started it.
-    if (!task || task.id !== message.id) return;
+    if (!task || task.id !== message.id || message.type !== 'result') return;
     worker.inFlight.shift();
     this.inFlight--;
     if (message.ok) this.finish(task, undefined, message.value);

@@ -13,6 +13,7 @@
  * tasks before it down too, or the pool would blame, and run again, the
  * wrong task.
  */
+import type { CompactTask } from '../channel/compactTask';
 import { encodeCompactResultFrame, type Channel } from '../channel/framedChannel';
 import { failed, outcomeFrame, type ChildOutcome } from '../channel/resultCodec';
 import { forkexecError } from '../errors';
@@ -30,6 +31,8 @@ export interface TaskMessage {
   each?: boolean;
   /** The pool's initializer: when it fails, this worker runs nothing else. */
   init?: boolean;
+  /** Later compact tasks on this channel name `target` by this number. */
+  slot?: number;
 }
 
 /** parent -> child: drop a task that has not started yet (no answer is sent for it). */
@@ -141,17 +144,39 @@ function reply(channel: Channel, id: number, outcome: ChildOutcome): void {
 class TaskRunner {
   private readonly waiting = new Deque<TaskMessage>();
   private readonly cancelled = new Set<number>();
+  /** The targets compact tasks name by slot (see TaskMessage.slot). */
+  private readonly slots: TargetSpec[] = [];
   private busy = false;
   private initFailure: Error | undefined;
 
   constructor(private readonly channel: Channel) {}
 
-  receive(message: TaskMessage | BatchMessage | CancelMessage): void {
+  receive(message: TaskMessage | CompactTask | BatchMessage | CancelMessage): void {
     if (message.type === 'cancel') this.cancelled.add(message.id);
-    else if (message.type === 'task') this.waiting.push(message);
-    else if (message.type === 'batch') for (const task of message.tasks) this.waiting.push(task);
+    else if (message.type === 'task') this.accept(message);
+    else if (message.type === 'batch') for (const task of message.tasks) this.accept(task);
     else return;
     if (!this.busy) this.drain();
+  }
+
+  private accept(message: TaskMessage | CompactTask): void {
+    if ('target' in message) {
+      if (message.slot !== undefined) this.slots[message.slot] = message.target;
+      this.waiting.push(message);
+      return;
+    }
+    const target = this.slots[message.slot];
+    if (!target) {
+      reply(
+        this.channel,
+        message.id,
+        failed(new Error(`compact task names unknown target slot ${message.slot}`)),
+      );
+      return;
+    }
+    const task: TaskMessage = { type: 'task', id: message.id, target, args: message.args };
+    if (message.each) task.each = true;
+    this.waiting.push(task);
   }
 
   private drain(): void {
@@ -228,7 +253,7 @@ class TaskRunner {
 /** Serves tasks until the parent closes the channel. Resolves then. */
 export function serveTasks(channel: Channel): Promise<void> {
   const runner = new TaskRunner(channel);
-  channel.on('message', (message: TaskMessage | BatchMessage | CancelMessage) => {
+  channel.on('message', (message: TaskMessage | CompactTask | BatchMessage | CancelMessage) => {
     runner.receive(message);
   });
   return new Promise((resolve) => channel.once('close', resolve));
