@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * `forkexec` command line. `forkexec bench [--quick] [--methods a,b]
- * [--sizes 50MB,512MB,2GB] [--sections ...] [--iterations N] [--out DIR]`
+ * [--sizes 50MB,512MB,2GB] [--sections ...] [--iterations N] [--out DIR]
+ * [--python PATH]`
  * runs the benchmark harness and writes results.json, results.md and one
  * SVG chart per question to DIR. Progress goes to stderr, the tables to
  * stdout.
@@ -18,7 +19,8 @@ import { markdown, terminalReport } from './bench/report';
 import { SECTIONS, type Section } from './bench/sections';
 
 const USAGE = `usage: forkexec bench [--quick] [--methods id,id] [--sizes 50MB,512MB,2GB]
-                      [--sections ${SECTIONS.join(',')}] [--iterations N] [--out DIR] [--list]
+                      [--sections ${SECTIONS.join(',')}] [--iterations N] [--out DIR]
+                      [--python PATH] [--list]
 
 Measures, for each way to run a unit of work (fork, forkserver, spawn, threads,
 child_process; Python's multiprocessing beside them when python3 is there):
@@ -26,7 +28,9 @@ what a start costs (time, and the child's own CPU and page faults), what a
 running unit costs in memory at each parent size, how fast messages move once
 units run, and how CPU-bound work scales. Writes results.json, results.md and
 one SVG chart per question to DIR (default: a new private directory under the
-system's temporary directory, printed at the end). --list shows the methods.`;
+system's temporary directory, printed at the end). --python names the Python
+interpreter for the Python rows (default: python3 on the PATH). --list shows
+the methods.`;
 
 function listOf<T extends string>(text: string, known: readonly T[], what: string): T[] {
   const asked = text.split(',').map((s) => s.trim());
@@ -53,8 +57,8 @@ function unitCounts(quick: boolean): number[] {
   return quick ? [...new Set([1, cores, 2 * cores])] : all;
 }
 
-async function bench(argv: string[]): Promise<void> {
-  const { values } = parseArgs({
+function parseBenchArgs(argv: string[]) {
+  return parseArgs({
     args: argv,
     options: {
       quick: { type: 'boolean', default: false },
@@ -63,10 +67,15 @@ async function bench(argv: string[]): Promise<void> {
       sections: { type: 'string' },
       iterations: { type: 'string' },
       out: { type: 'string' },
+      python: { type: 'string' },
       list: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
-  });
+  }).values;
+}
+
+async function bench(argv: string[]): Promise<void> {
+  const values = parseBenchArgs(argv);
   if (values.help) {
     console.log(USAGE);
     return;
@@ -101,6 +110,7 @@ async function bench(argv: string[]): Promise<void> {
       counts: unitCounts(quick),
       spinMs: 50,
       pythonStarts: quick ? 3 : 6,
+      ...(values.python === undefined ? {} : { python: values.python }),
     },
     onProgress: (line) => {
       process.stderr.write(interactive ? `\r\x1b[K${line}` : `${line}\n`);

@@ -164,9 +164,8 @@ export interface PythonConfig {
   counts: number[];
 }
 
-/** The python3 to run, or null with the reason. */
-export function findPython(): { python: string } | { skip: string } {
-  const python = process.env.FORKEXEC_BENCH_PYTHON ?? 'python3';
+/** The interpreter to run (`--python`, default python3), or the reason there is none. */
+export function findPython(python = 'python3'): { python: string } | { skip: string } {
   const probe = spawnSync(python, ['-c', 'import multiprocessing'], { stdio: 'ignore' });
   if (probe.error !== undefined || probe.status !== 0) {
     return { skip: `no usable ${python} on this machine: the Python rows are skipped` };
