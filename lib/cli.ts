@@ -106,7 +106,9 @@ async function bench(argv: string[]): Promise<void> {
     ...(methods === undefined ? {} : { methods }),
     sections: {
       include: sections,
-      messaging: quick ? { roundTrips: 30, tasks: 300 } : { roundTrips: 100, tasks: 2000 },
+      messaging: quick
+        ? { roundTrips: 200, tasks: 10_000, repeats: 1 }
+        : { roundTrips: 500, tasks: 10_000, repeats: 3 },
       counts: unitCounts(quick),
       spinMs: 50,
       pythonStarts: quick ? 3 : 6,

@@ -37,6 +37,14 @@ function svgColours(path) {
   return { lines, bars };
 }
 
+/** A messaging row a user with many short tasks can decide from: 10,000 queued, one by one and in chunks. */
+function assertManyShortTasks(r) {
+  const f = r.figures;
+  assert.ok(f.roundTripUs > 0, `${r.subject}: round trip`);
+  assert.equal(f.tasksQueued, 10_000, r.subject);
+  assert.ok(f.tasksPerSecond > 0 && f.mapItemsPerSecond > 0, `${r.subject}: ${JSON.stringify(f)}`);
+}
+
 function assertSectionsComplete(results, cores) {
   const messaging = results.sections.messaging.filter((r) => r.language === 'JavaScript');
   assert.deepEqual(
@@ -45,7 +53,7 @@ function assertSectionsComplete(results, cores) {
   );
   for (const r of messaging) {
     assert.equal(r.error, undefined, `${r.subject}: ${r.error}`);
-    assert.ok(r.figures.roundTripUs > 0 && r.figures.tasksPerSecond > 0, r.subject);
+    assertManyShortTasks(r);
   }
   assert.equal(messaging.find((r) => r.subject === 'pool.fork').singleThreaded, true);
   const scaling = results.sections.scaling.filter((r) => r.language === 'JavaScript');
@@ -75,8 +83,12 @@ function assertPythonRows(results, md) {
   }
   const labelled = results.sections.messaging.filter((r) => r.language === 'Python');
   assert.equal(labelled.length, methods.length);
-  assert.ok(labelled.every((r) => r.label.startsWith('Python ') && r.figures.tasksPerSecond > 0));
-  assert.match(md, /\| Python \| Python Pool\(fork\) \|/);
+  for (const r of labelled) {
+    assert.ok(r.label.startsWith('Python '), r.label);
+    assertManyShortTasks(r);
+  }
+  const manyShort = md.slice(md.indexOf('## Many short tasks: 10000 trivial tasks queued at once'));
+  assert.match(manyShort, /\| Python \| Python Pool\(fork\) \| \d+ \| [\d.]+ \| [\d.]+x \| \d+ \|/);
 }
 
 test(
@@ -157,6 +169,7 @@ test(
         'costs the child',
         'costs in memory',
         'Messaging',
+        'Many short tasks: 10000 trivial tasks queued at once',
         'CPU-bound scaling',
       ]) {
         assert.match(md, new RegExp(`## .*${title}`));

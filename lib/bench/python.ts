@@ -1,6 +1,7 @@
 /**
  * The Python rows: the same work through multiprocessing (fork, forkserver
- * and spawn Process; Pool.apply and Pool.map), run by python3 in the same
+ * and spawn Process; Pool.apply and Pool.map, measured as ./poolThroughput
+ * measures a JavaScript pool), run by python3 in the same
  * bench run. The script is written into a fresh private directory (mkdtemp)
  * and removed afterwards; nothing is taken from a previous run. Without
  * python3 the rows are skipped with a note that says so.
@@ -78,22 +79,28 @@ def memory(ctx):
         p.join()
     return {k: round(sum(u[k] for u in units) / len(units)) for k in units[0]}
 
+def median_of(repeats, once):
+    return statistics.median([once() for _ in range(repeats)])
+
+# As lib/bench/poolThroughput.ts measures a JavaScript pool.
 def messaging(ctx, cfg):
     size = os.cpu_count() or 1
+    trips, n = cfg['roundTrips'], cfg['tasks']
     with ctx.Pool(size) as pool:
         pool.map(echo, range(size * 4), chunksize=1)
-        trips = []
-        for i in range(cfg['roundTrips']):
+        def round_trip():
             t = time.perf_counter()
-            pool.apply(echo, (i,))
-            trips.append((time.perf_counter() - t) * 1e6)
-        t = time.perf_counter()
-        pool.map(echo, range(cfg['tasks']), chunksize=1)
-        seconds = time.perf_counter() - t
-    trips.sort()
-    return {'roundTripUs': statistics.median(trips),
-            'roundTripP90Us': trips[int(0.9 * (len(trips) - 1))],
-            'tasksPerSecond': cfg['tasks'] / seconds, 'poolSize': size}
+            for i in range(trips):
+                pool.apply(echo, (i,))
+            return (time.perf_counter() - t) * 1e6 / trips
+        def per_second(chunksize):
+            t = time.perf_counter()
+            pool.map(echo, range(n), chunksize)
+            return n / (time.perf_counter() - t)
+        return {'roundTripUs': median_of(cfg['repeats'], round_trip),
+                'tasksPerSecond': median_of(cfg['repeats'], lambda: per_second(1)),
+                'mapItemsPerSecond': median_of(cfg['repeats'], lambda: per_second(None)),
+                'tasksQueued': n, 'poolSize': size}
 
 def scaling(ctx, counts, iterations):
     p = ctx.Process(target=spin_target, args=(1,)); p.start(); p.join()
