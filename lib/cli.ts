@@ -50,11 +50,11 @@ function outputDir(asked: string | undefined): string {
   return mkdtempSync(join(tmpdir(), 'forkexec-bench-out-'));
 }
 
-/** Unit counts for the scaling section: 1 to twice the cores (quick: 1, the cores, twice). */
+/** Unit counts for the scaling section: 1 to twice the cores (quick: 1 and the cores). */
 function unitCounts(quick: boolean): number[] {
   const cores = availableParallelism();
   const all = Array.from({ length: 2 * cores }, (_, i) => i + 1);
-  return quick ? [...new Set([1, cores, 2 * cores])] : all;
+  return quick ? [...new Set([1, cores])] : all;
 }
 
 function parseBenchArgs(argv: string[]) {
@@ -86,7 +86,7 @@ async function bench(argv: string[]): Promise<void> {
   }
   const quick = values.quick;
   const sizes = (values.sizes ?? (quick ? '50MB' : '50MB,512MB,2GB')).split(',').map(parseSize);
-  const iterations = values.iterations === undefined ? (quick ? 6 : 15) : Number(values.iterations);
+  const iterations = values.iterations === undefined ? (quick ? 5 : 15) : Number(values.iterations);
   if (!Number.isInteger(iterations) || iterations < 1)
     throw new Error('--iterations takes a whole number >= 1');
   const methodIds = allMethods().map((m) => m.id);
@@ -102,12 +102,12 @@ async function bench(argv: string[]): Promise<void> {
     sizes,
     iterations,
     warmup: 1,
-    budgetMs: quick ? 800 : 1500,
+    budgetMs: quick ? 400 : 1500,
     ...(methods === undefined ? {} : { methods }),
     sections: {
       include: sections,
       messaging: quick
-        ? { roundTrips: 200, tasks: 10_000, repeats: 1 }
+        ? { roundTrips: 100, tasks: 10_000, repeats: 1 }
         : { roundTrips: 500, tasks: 10_000, repeats: 3 },
       counts: unitCounts(quick),
       spinMs: 50,

@@ -95,6 +95,7 @@ function pythonTable(s: SectionResults): Table | undefined {
     rows,
     notes: [
       'The Python parent is its own small interpreter (no ballast): compare with the smallest parent size.',
+      'Memory: two idle workers of a Pool of that start method, as the JavaScript Process rows are read.',
     ],
   };
 }
