@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * `forkexec` command line. `forkexec bench [--quick] [--methods a,b]
- * [--sizes 50MB,512MB,2GB] [--sections ...] [--iterations N] [--out DIR]`
+ * [--sizes 50MB,512MB,2GB] [--sections ...] [--iterations N] [--out DIR]
+ * [--python PATH]`
  * runs the benchmark harness and writes results.json, results.md and one
  * SVG chart per question to DIR. Progress goes to stderr, the tables to
  * stdout.
@@ -18,7 +19,8 @@ import { markdown, terminalReport } from './bench/report';
 import { SECTIONS, type Section } from './bench/sections';
 
 const USAGE = `usage: forkexec bench [--quick] [--methods id,id] [--sizes 50MB,512MB,2GB]
-                      [--sections ${SECTIONS.join(',')}] [--iterations N] [--out DIR] [--list]
+                      [--sections ${SECTIONS.join(',')}] [--iterations N] [--out DIR]
+                      [--python PATH] [--list]
 
 Measures, for each way to run a unit of work (fork, forkserver, spawn, threads,
 child_process; Python's multiprocessing beside them when python3 is there):
@@ -26,7 +28,9 @@ what a start costs (time, and the child's own CPU and page faults), what a
 running unit costs in memory at each parent size, how fast messages move once
 units run, and how CPU-bound work scales. Writes results.json, results.md and
 one SVG chart per question to DIR (default: a new private directory under the
-system's temporary directory, printed at the end). --list shows the methods.`;
+system's temporary directory, printed at the end). --python names the Python
+interpreter for the Python rows (default: python3 on the PATH). --list shows
+the methods.`;
 
 function listOf<T extends string>(text: string, known: readonly T[], what: string): T[] {
   const asked = text.split(',').map((s) => s.trim());
@@ -46,15 +50,15 @@ function outputDir(asked: string | undefined): string {
   return mkdtempSync(join(tmpdir(), 'forkexec-bench-out-'));
 }
 
-/** Unit counts for the scaling section: 1 to twice the cores (quick: 1, the cores, twice). */
+/** Unit counts for the scaling section: 1 to twice the cores (quick: 1 and the cores). */
 function unitCounts(quick: boolean): number[] {
   const cores = availableParallelism();
   const all = Array.from({ length: 2 * cores }, (_, i) => i + 1);
-  return quick ? [...new Set([1, cores, 2 * cores])] : all;
+  return quick ? [...new Set([1, cores])] : all;
 }
 
-async function bench(argv: string[]): Promise<void> {
-  const { values } = parseArgs({
+function parseBenchArgs(argv: string[]) {
+  return parseArgs({
     args: argv,
     options: {
       quick: { type: 'boolean', default: false },
@@ -63,10 +67,15 @@ async function bench(argv: string[]): Promise<void> {
       sections: { type: 'string' },
       iterations: { type: 'string' },
       out: { type: 'string' },
+      python: { type: 'string' },
       list: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
-  });
+  }).values;
+}
+
+async function bench(argv: string[]): Promise<void> {
+  const values = parseBenchArgs(argv);
   if (values.help) {
     console.log(USAGE);
     return;
@@ -77,7 +86,7 @@ async function bench(argv: string[]): Promise<void> {
   }
   const quick = values.quick;
   const sizes = (values.sizes ?? (quick ? '50MB' : '50MB,512MB,2GB')).split(',').map(parseSize);
-  const iterations = values.iterations === undefined ? (quick ? 6 : 15) : Number(values.iterations);
+  const iterations = values.iterations === undefined ? (quick ? 5 : 15) : Number(values.iterations);
   if (!Number.isInteger(iterations) || iterations < 1)
     throw new Error('--iterations takes a whole number >= 1');
   const methodIds = allMethods().map((m) => m.id);
@@ -93,14 +102,17 @@ async function bench(argv: string[]): Promise<void> {
     sizes,
     iterations,
     warmup: 1,
-    budgetMs: quick ? 800 : 1500,
+    budgetMs: quick ? 400 : 1500,
     ...(methods === undefined ? {} : { methods }),
     sections: {
       include: sections,
-      messaging: quick ? { roundTrips: 30, tasks: 300 } : { roundTrips: 100, tasks: 2000 },
+      messaging: quick
+        ? { roundTrips: 100, tasks: 10_000, repeats: 1 }
+        : { roundTrips: 500, tasks: 10_000, repeats: 3 },
       counts: unitCounts(quick),
       spinMs: 50,
       pythonStarts: quick ? 3 : 6,
+      ...(values.python === undefined ? {} : { python: values.python }),
     },
     onProgress: (line) => {
       process.stderr.write(interactive ? `\r\x1b[K${line}` : `${line}\n`);

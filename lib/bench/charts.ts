@@ -53,7 +53,7 @@ export function charts(results: BenchResults): Record<string, string> {
   const messaging = (results.sections?.messaging ?? []).filter((r) => r.figures !== undefined);
   if (messaging.length > 0) {
     out['messaging.svg'] = barChartSvg(
-      'Messaging once running: trivial tasks per second through a pool (one unit per core)',
+      `Many short tasks: trivial tasks per second, ${String(messaging[0]?.figures?.tasksQueued ?? 0)} queued at once (one unit per core)`,
       'tasks/s',
       messaging.map((r) => ({ label: r.label, value: r.figures?.tasksPerSecond ?? 0 })),
     );

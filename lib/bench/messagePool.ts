@@ -2,8 +2,8 @@
  * The harness's own pools for the baselines: worker_threads Workers and
  * child_process.fork children, each answering `{ id, op, arg }` messages
  * (children/workerEcho, children/ipcEcho). A task goes to the least busy
- * unit, as a Pool would give it. No dependency: this is what a user writes
- * without one.
+ * unit, as a Pool would give it; `map` sends chunks, as Pool.map does. No
+ * dependency: this is what a user writes without one.
  */
 import { fork as cpFork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -11,12 +11,19 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { Pool, type StartMethod } from '../process';
 
-export type TaskOp = 'echo' | 'spin';
+export type TaskOp = 'echo' | 'echoAll' | 'spin';
 
 /** What the messaging and scaling benchmarks drive. */
 export interface TaskPool {
   run(op: TaskOp, arg: unknown): Promise<unknown>;
+  /** Echoes every item, about four chunks per unit (Python's Pool.map default); results in order. */
+  map(items: number[]): Promise<unknown[]>;
   close(): Promise<void>;
+}
+
+/** Python's Pool.map default chunk size, which forkexec's Pool.map takes too. */
+function chunksizeFor(items: number, units: number): number {
+  return Math.max(1, Math.ceil(items / (units * 4)));
 }
 
 interface Unit {
@@ -53,6 +60,15 @@ class MessagePool implements TaskPool {
       this.pending.set(id, resolve);
       unit.send({ id, op, arg });
     });
+  }
+
+  async map(items: number[]): Promise<unknown[]> {
+    const size = chunksizeFor(items.length, this.units.length);
+    const chunks: Promise<unknown>[] = [];
+    for (let i = 0; i < items.length; i += size) {
+      chunks.push(this.run('echoAll', items.slice(i, i + size)));
+    }
+    return (await Promise.all(chunks)).flat();
   }
 
   close(): Promise<void> {
@@ -116,6 +132,7 @@ export function forkexecPool(size: number, startMethod: StartMethod): TaskPool &
   return {
     pool,
     run: (op, arg) => pool.run({ module: TARGETS, export: op }, [arg]),
+    map: (items) => pool.map({ module: TARGETS, export: 'echo' }, items),
     close: () => pool.close(),
   };
 }

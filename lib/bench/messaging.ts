@@ -1,12 +1,14 @@
 /**
- * Messaging once units run: the round trip of one small task through an
- * idle pool, and the throughput of many tasks in flight at once, for a
- * forkexec Pool of each start method, a worker_threads pool and
- * child_process.fork children (./messagePool).
+ * Messaging once units run, measured with the same code as bench/pool.mjs
+ * (./poolThroughput): the round trip of one small task through an idle
+ * pool, and many short tasks: `tasks` trivial tasks queued at once, one
+ * message each, and the same items through `map` in chunks. For a forkexec
+ * Pool of each start method, a worker_threads pool and child_process.fork
+ * children (./messagePool).
  */
 import { availableParallelism } from 'node:os';
 import { forkexecPool, ipcPool, workerPool, type TaskPool } from './messagePool';
-import { summarize } from './stats';
+import { burstMicrosPerTask, mapMicrosPerItem, roundTripMicros } from './poolThroughput';
 
 export type MessagingSubject =
   'pool.fork' | 'pool.forkserver' | 'pool.spawn' | 'workers' | 'cp.fork';
@@ -23,16 +25,22 @@ export const MESSAGING_LABELS: Record<MessagingSubject, string> = {
 export const MESSAGING_SUBJECTS = Object.keys(MESSAGING_LABELS) as readonly MessagingSubject[];
 
 export interface MessagingConfig {
+  /** Tasks awaited one after another in each round-trip run. */
   roundTrips: number;
+  /** Trivial tasks queued at once in each many-short-tasks run (and items of each map). */
   tasks: number;
+  /** Runs of each measurement; the figure is their median. */
+  repeats: number;
 }
 
 export interface MessagingFigures {
-  /** Median of sequential round trips, µs. */
+  /** µs per task when each task is awaited before the next is sent. */
   roundTripUs: number;
-  roundTripP90Us: number;
-  /** `tasks` submitted at once, tasks per second. */
+  /** Tasks per second with `tasksQueued` trivial tasks queued at once, one message per task (Python: `Pool.map(chunksize=1)`). */
   tasksPerSecond: number;
+  /** Items per second through `map` of `tasksQueued` items in chunks (about four chunks per unit, as Python's `Pool.map`). */
+  mapItemsPerSecond: number;
+  tasksQueued: number;
   poolSize: number;
 }
 
@@ -54,22 +62,18 @@ export async function measureMessaging(
   const size = availableParallelism();
   const pool = await openPool(subject, size);
   try {
+    const echo = (i: unknown): Promise<unknown> => pool.run('echo', i);
     // Every unit started and warm before anything is timed.
-    await Promise.all(Array.from({ length: size * 4 }, (_, i) => pool.run('echo', i)));
-    const trips: number[] = [];
-    for (let i = 0; i < config.roundTrips; i++) {
-      const start = process.hrtime.bigint();
-      await pool.run('echo', i);
-      trips.push(Number(process.hrtime.bigint() - start) / 1e3);
-    }
-    const start = process.hrtime.bigint();
-    await Promise.all(Array.from({ length: config.tasks }, (_, i) => pool.run('echo', i)));
-    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-    const summary = summarize(trips);
+    await Promise.all(Array.from({ length: size * 4 }, (_, i) => echo(i)));
+    const { roundTrips, tasks, repeats } = config;
+    const roundTripUs = await roundTripMicros(echo, roundTrips, repeats);
+    const burstUs = await burstMicrosPerTask(echo, tasks, repeats);
+    const mapUs = await mapMicrosPerItem((items) => pool.map(items), tasks, repeats);
     return {
-      roundTripUs: summary.median,
-      roundTripP90Us: summary.p90,
-      tasksPerSecond: config.tasks / seconds,
+      roundTripUs,
+      tasksPerSecond: 1e6 / burstUs,
+      mapItemsPerSecond: 1e6 / mapUs,
+      tasksQueued: tasks,
       poolSize: size,
     };
   } finally {

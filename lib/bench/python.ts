@@ -1,6 +1,7 @@
 /**
  * The Python rows: the same work through multiprocessing (fork, forkserver
- * and spawn Process; Pool.apply and Pool.map), run by python3 in the same
+ * and spawn Process; Pool.apply and Pool.map, measured as ./poolThroughput
+ * measures a JavaScript pool), run by python3 in the same
  * bench run. The script is written into a fresh private directory (mkdtemp)
  * and removed afterwards; nothing is taken from a previous run. Without
  * python3 the rows are skipped with a note that says so.
@@ -33,9 +34,9 @@ def start_target(conn):
     conn.send(trivial())
     conn.close()
 
-def hold_target(conn, ev):
-    conn.send(os.getpid())
-    ev.wait(10)
+def pid_after(seconds):
+    time.sleep(seconds)
+    return os.getpid()
 
 def spin_target(n):
     spin(n)
@@ -62,38 +63,38 @@ def start_cost(ctx, n):
         p.join()
     return statistics.median(samples)
 
-def memory(ctx):
-    ev = ctx.Event()
-    procs, pids = [], []
-    for _ in range(2):
-        a, b = ctx.Pipe(duplex=False)
-        p = ctx.Process(target=hold_target, args=(b, ev))
-        p.start()
-        pids.append(a.recv())
-        procs.append(p)
-    time.sleep(0.1)
+# Two idle Pool workers, as the JavaScript rows read a Pool's workers.
+def memory(pids):
     units = [rollup(pid) for pid in pids]
-    ev.set()
-    for p in procs:
-        p.join()
     return {k: round(sum(u[k] for u in units) / len(units)) for k in units[0]}
 
-def messaging(ctx, cfg):
+def median_of(repeats, once):
+    return statistics.median([once() for _ in range(repeats)])
+
+# As lib/bench/poolThroughput.ts measures a JavaScript pool.
+def messaging(pool, cfg):
+    trips, n = cfg['roundTrips'], cfg['tasks']
+    def round_trip():
+        t = time.perf_counter()
+        for i in range(trips):
+            pool.apply(echo, (i,))
+        return (time.perf_counter() - t) * 1e6 / trips
+    def per_second(chunksize):
+        t = time.perf_counter()
+        pool.map(echo, range(n), chunksize)
+        return n / (time.perf_counter() - t)
+    return {'roundTripUs': median_of(cfg['repeats'], round_trip),
+            'tasksPerSecond': median_of(cfg['repeats'], lambda: per_second(1)),
+            'mapItemsPerSecond': median_of(cfg['repeats'], lambda: per_second(None)),
+            'tasksQueued': n, 'poolSize': os.cpu_count() or 1}
+
+def pooled(ctx, cfg):
     size = os.cpu_count() or 1
     with ctx.Pool(size) as pool:
+        # Every worker started and busy once (each task outlasts a handover), then warm.
+        pids = set(pool.map(pid_after, [0.05] * (size * 2), chunksize=1))
         pool.map(echo, range(size * 4), chunksize=1)
-        trips = []
-        for i in range(cfg['roundTrips']):
-            t = time.perf_counter()
-            pool.apply(echo, (i,))
-            trips.append((time.perf_counter() - t) * 1e6)
-        t = time.perf_counter()
-        pool.map(echo, range(cfg['tasks']), chunksize=1)
-        seconds = time.perf_counter() - t
-    trips.sort()
-    return {'roundTripUs': statistics.median(trips),
-            'roundTripP90Us': trips[int(0.9 * (len(trips) - 1))],
-            'tasksPerSecond': cfg['tasks'] / seconds, 'poolSize': size}
+        return {'memory': guarded(memory, sorted(pids)), 'messaging': guarded(messaging, pool, cfg)}
 
 def scaling(ctx, counts, iterations):
     p = ctx.Process(target=spin_target, args=(1,)); p.start(); p.join()
@@ -130,10 +131,13 @@ def main():
             continue
         sys.stderr.write(json.dumps({'progress': 'python ' + method}) + '\n')
         ctx = mp.get_context(method)
+        start = guarded(start_cost, ctx, cfg['starts'])
+        pool = guarded(pooled, ctx, cfg['messaging'])
+        pool = pool.get('value', {'memory': pool, 'messaging': pool})
         out['methods'][method] = {
-            'startMs': guarded(start_cost, ctx, cfg['starts']),
-            'memory': guarded(memory, ctx),
-            'messaging': guarded(messaging, ctx, cfg['messaging']),
+            'startMs': start,
+            'memory': pool['memory'],
+            'messaging': pool['messaging'],
             'scaling': guarded(scaling, ctx, cfg['counts'], iterations),
         }
     print(json.dumps(out))
@@ -164,14 +168,17 @@ export interface PythonConfig {
   counts: number[];
 }
 
-/** The python3 to run, or null with the reason. */
-export function findPython(): { python: string } | { skip: string } {
-  const python = process.env.FORKEXEC_BENCH_PYTHON ?? 'python3';
-  const probe = spawnSync(python, ['-c', 'import multiprocessing'], { stdio: 'ignore' });
+/** The interpreter to run (`--python`, default python3), or the reason there is none. */
+export function findPython(python = 'python3'): { python: string } | { skip: string } {
+  const probe = spawnSync(python, ['-c', 'import multiprocessing, sys; print(sys.executable)'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   if (probe.error !== undefined || probe.status !== 0) {
     return { skip: `no usable ${python} on this machine: the Python rows are skipped` };
   }
-  return { python };
+  // The interpreter itself, not a launcher in front of it (pyenv's shims take seconds to start).
+  return { python: probe.stdout.trim() || python };
 }
 
 export async function runPython(

@@ -38,15 +38,17 @@ function manyShort(results: BenchResults): string | undefined {
   const rows = (results.sections?.messaging ?? []).filter((r) => r.figures !== undefined);
   const best = fastest(rows, (r) => -(r.figures?.tasksPerSecond ?? 0));
   if (!best?.figures) return undefined;
+  const mapped = fastest(rows, (r) => -(r.figures?.mapItemsPerSecond ?? 0));
   const trip = fastest(rows, (r) => r.figures?.roundTripUs ?? Infinity);
   const python = rows.filter((r) => r.language === 'Python');
   const bestPython = fastest(python, (r) => -(r.figures?.tasksPerSecond ?? 0));
   const py = bestPython?.figures
-    ? ` Python's best here, ${bestPython.label}, moves ${bestPython.figures.tasksPerSecond.toFixed(0)} tasks/s.`
+    ? ` Python's best here, ${bestPython.label}, moves ${bestPython.figures.tasksPerSecond.toFixed(0)} tasks/s (Pool.map, chunksize=1).`
     : '';
   return (
-    `Many short tasks: start the units once and keep them; ${best.label} moves the most, ` +
-    `${best.figures.tasksPerSecond.toFixed(0)} tasks/s${needs(best.subject)}, and ` +
+    `Many short tasks (${String(best.figures.tasksQueued)} queued): start the units once and keep them; ` +
+    `${best.label} moves the most, ${best.figures.tasksPerSecond.toFixed(0)} tasks/s${needs(best.subject)}; ` +
+    `in chunks through map, ${mapped?.label ?? '?'} moves ${(mapped?.figures?.mapItemsPerSecond ?? NaN).toFixed(0)} items/s${needs(mapped?.subject ?? '')}; ` +
     `${trip?.label ?? '?'} has the shortest round trip, ${(trip?.figures?.roundTripUs ?? NaN).toFixed(0)} µs.${py}`
   );
 }

@@ -8,6 +8,7 @@ import { allocateBallast, residentBytes } from './ballast';
 import { allMethods, type BenchMethod } from './methods';
 import { takeStartUsage, type StartUsage } from './startUsage';
 import type { UnitMemory } from './unitMemory';
+import { errorText } from './errorText';
 
 /** What the orchestrator asks one runner to do. */
 export interface RunnerConfig {
@@ -72,7 +73,7 @@ async function probeMemory(method: BenchMethod): Promise<Pick<MethodSamples, 'me
   try {
     return { memory: await method.memory() };
   } catch (error) {
-    return { error: `memory probe: ${String(error)}` };
+    return { error: `memory probe: ${errorText(error)}` };
   }
 }
 
@@ -85,10 +86,6 @@ async function main(): Promise<void> {
     if (!method) throw new Error(`unknown method ${id}`);
     process.stderr.write(`${JSON.stringify({ progress: id })}\n`);
     try {
-      // Lets the tests see a method fail mid-run without breaking one for real.
-      if (process.env.FORKEXEC_BENCH_FAIL_METHOD === id) {
-        throw new Error('failed on request (FORKEXEC_BENCH_FAIL_METHOD)');
-      }
       takeStartUsage();
       const samples = await measure(method, config);
       const note = method.note?.();
@@ -102,7 +99,7 @@ async function main(): Promise<void> {
         ...(await probeMemory(method)),
       });
     } catch (error) {
-      results.push({ method: id, samples: [], rssBytes: residentBytes(), error: String(error) });
+      results.push({ method: id, samples: [], rssBytes: residentBytes(), error: errorText(error) });
     }
   }
   // Keep the ballast alive to the end of measuring.

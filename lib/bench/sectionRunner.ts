@@ -8,6 +8,7 @@ import { writeSync } from 'node:fs';
 import { forkserver } from '../process';
 import { measureMessaging, type MessagingConfig, type MessagingSubject } from './messaging';
 import { measureScaling, type ScalingConfig, type ScalingSubject } from './scaling';
+import { errorText } from './errorText';
 
 export type SectionJob =
   | { section: 'messaging'; subjects: MessagingSubject[]; config: MessagingConfig }
@@ -31,12 +32,9 @@ async function main(): Promise<void> {
   for (const subject of job.subjects) {
     process.stderr.write(`${JSON.stringify({ progress: `${job.section} ${subject}` })}\n`);
     try {
-      if (process.env.FORKEXEC_BENCH_FAIL_METHOD === subject) {
-        throw new Error('failed on request (FORKEXEC_BENCH_FAIL_METHOD)');
-      }
       results.push({ subject, figures: await measure(job, subject) });
     } catch (error) {
-      results.push({ subject, error: String(error) });
+      results.push({ subject, error: errorText(error) });
     }
   }
   await forkserver.stop();

@@ -57,6 +57,8 @@ export interface SectionOptions {
   spinMs: number;
   /** Python's starts per method. */
   pythonStarts: number;
+  /** The Python interpreter for the Python rows (default: python3 on the PATH). */
+  python?: string;
   onProgress: (line: string) => void;
 }
 
@@ -177,7 +179,7 @@ async function runJavaScript(options: SectionOptions): Promise<SectionResults> {
 export async function runSections(options: SectionOptions): Promise<SectionResults> {
   const results = await runJavaScript(options);
   if (!options.include.includes('python')) return results;
-  const found = findPython();
+  const found = findPython(options.python);
   if ('skip' in found) return { ...results, pythonNote: found.skip };
   const python = await runPython(
     found.python,

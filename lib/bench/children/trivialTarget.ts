@@ -8,6 +8,11 @@ export function echo(value: unknown): unknown {
   return value;
 }
 
+/** One chunk of a map: every value back. */
+export function echoAll(values: unknown[]): unknown[] {
+  return values.map(echo);
+}
+
 /** A fixed amount of CPU work (the scaling benchmark calibrates `iterations` to about 50 ms). */
 export function spin(iterations: number): number {
   let x = 0;
