@@ -178,6 +178,37 @@ test('atFork hooks: before in reverse registration order, after hooks in registr
   assert.deepEqual(result.child, ['beforeC', 'beforeB', 'beforeA', 'childA', 'childB', 'childC']);
 });
 
+test("a handle an afterInChild hook opens stays open in the child (only the parent's are closed)", () => {
+  const { result } = runForkScenario(`${prelude}
+    import net from 'node:net';
+    let server;
+    const parentServer = net.createServer().listen(0, '127.0.0.1');
+    await new Promise((resolve) => parentServer.once('listening', resolve));
+    atFork({ afterInChild: () => {
+      server = net.createServer((socket) => socket.end('hi')).listen(0); // bound at once: no host to look up
+    } });
+    const listening = () => server.listening || new Promise((resolve) => server.once('listening', resolve));
+    const ask = async () => { await listening(); return new Promise((resolve) => {
+      const socket = net.connect(server.address().port, '127.0.0.1');
+      let data = '';
+      socket.on('data', (chunk) => { data += chunk; });
+      socket.on('end', () => resolve(data));
+      socket.on('error', (error) => resolve(error.code));
+    }); };
+    const fromFn = (await watchdog(fork(ask))).value;
+    const pid = fork();
+    if (pid === 0) {
+      const answer = await ask();
+      // The parent's server was closed in this child, the hook's was not.
+      process.exit(answer === 'hi' && !parentServer.listening ? 0 : 3);
+    }
+    const posixShape = posix.waitpid(pid).exitCode;
+    parentServer.close();
+    report({ fromFn, posixShape, parentStillListening: parentServer.listening });
+  `);
+  assert.deepEqual(result, { fromFn: 'hi', posixShape: 0, parentStillListening: false });
+});
+
 test('the child draws fresh Math.random, crypto.randomUUID and crypto.randomInt values', () => {
   const { result } = runForkScenario(`${prelude}
     import { randomUUID, randomInt } from 'node:crypto';

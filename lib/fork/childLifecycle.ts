@@ -16,11 +16,12 @@
  *   listeners, flushes stdout/stderr and leaves through `_exit`.
  */
 import { writeSync } from 'node:fs';
-import { randomFillSync, randomInt, randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import { inspect } from 'node:util';
 import { executionAsyncResource } from 'node:async_hooks';
 import type { NativeBinding } from '../native';
 import type { NodeInternals } from './nodeInternals';
+import { installChildRandom, prepareChildRandom } from './childRandom';
 
 /** Something the parent owns whose copy the child must let go of (a result pipe, an exit watch). */
 export type InheritedCleanup = () => void;
@@ -42,20 +43,34 @@ interface ProcessInternals {
 
 const internals = process as unknown as ProcessInternals;
 
-/** Everything the child does right after fork returned 0 in it. */
-export function startChild(
+/**
+ * What every child needs before any of its JavaScript runs: its own pid,
+ * its own randomness, and an exit path that skips Node's teardown. This is
+ * all a function-shape child whose fn returns a plain value ever does (its
+ * loop never runs again: it leaves as soon as the value is sent).
+ */
+export function startChildIdentity(native: NativeBinding, node: NodeInternals): void {
+  refreshIdentity(native);
+  installChildRandom();
+  installExitPath(native, node);
+}
+
+/**
+ * What a child needs before its event loop runs again: nothing of the
+ * parent's I/O, watchers or pipes. Handles whose async id is above
+ * `boundary` were made in the child and stay open.
+ */
+export function adoptChildLoop(
   native: NativeBinding,
   node: NodeInternals,
   inherited: readonly InheritedCleanup[],
+  boundary: number,
 ): void {
-  refreshIdentity(native);
   for (const cleanup of inherited) cleanup();
   // Exit and readiness watchers copied from the parent (spawned children,
   // pools, the forkserver's control socket) are not this child's to watch.
   native.detachInheritedWatchers();
-  closeInheritedIo(node);
-  reseedRandomness();
-  installExitPath(native, node);
+  closeInheritedIo(node, boundary);
   native.watchDrain(onDrained);
 }
 
@@ -108,11 +123,19 @@ function ignore(): void {
   // an inherited handle's late events are of no interest in the child
 }
 
-function closeInheritedIo(node: NodeInternals): void {
+/** The async id of a handle's owner (its libuv wrap's), when it has one. */
+function asyncIdOf(owner: Closable): number | undefined {
+  const wrap = (owner as { _handle?: { getAsyncId?: () => number } | null })._handle;
+  return typeof wrap?.getAsyncId === 'function' ? wrap.getAsyncId() : undefined;
+}
+
+function closeInheritedIo(node: NodeInternals, boundary: number): void {
   const handles = node.activeHandles();
   for (const handle of handles) {
     if (handle === process.stdout || handle === process.stderr) continue;
     const owner = handle as Closable;
+    // Made after the fork, by the child itself (async ids only grow).
+    if ((asyncIdOf(owner) ?? 0) > boundary) continue;
     // The parent's listeners must not run in the child for the parent's sockets.
     owner.removeAllListeners?.();
     owner.on?.('error', ignore);
@@ -120,27 +143,6 @@ function closeInheritedIo(node: NodeInternals): void {
     else if (typeof owner.close === 'function') owner.close();
     else owner.unref?.();
   }
-}
-
-function reseedRandomness(): void {
-  const pool = new Uint32Array(512);
-  let next = pool.length;
-  // 53 random bits per double, from the kernel's CSPRNG in batches.
-  function random(): number {
-    if (next >= pool.length) {
-      randomFillSync(pool);
-      next = 0;
-    }
-    const high = (pool[next++] ?? 0) >>> 5;
-    const low = (pool[next++] ?? 0) >>> 6;
-    return (high * 67108864 + low) / 9007199254740992;
-  }
-  Object.defineProperty(Math, 'random', {
-    value: random,
-    writable: true,
-    enumerable: false,
-    configurable: true,
-  });
 }
 
 /**
@@ -190,21 +192,23 @@ export function printError(error: unknown): void {
   }
 }
 
-function installExitPath(native: NativeBinding, node: NodeInternals): void {
-  if (internals[installed]) return;
-  internals[installed] = true;
+interface ExitPath {
+  emit: (event: string | symbol, ...args: unknown[]) => boolean;
+  reallyExit: (code?: number) => never;
+  onFatal: (error: unknown) => void;
+}
 
+let exitPath: ExitPath | undefined;
+
+/** The child's ways out, made in the parent (see {@link prepareChild}). */
+function makeExitPath(native: NativeBinding, node: NodeInternals): ExitPath {
   const leave = (code: number): never => {
     flushStdio(node);
     return native.exit(code);
   };
-
   // 'exit' is emitted by process.exit() and by Node when the loop is empty;
   // after its listeners, leave instead of tearing Node down.
-  const emit = process.emit.bind(process) as (
-    event: string | symbol,
-    ...args: unknown[]
-  ) => boolean;
+  const emit = process.emit.bind(process) as ExitPath['emit'];
   const childEmit = (event: string | symbol, ...args: unknown[]): boolean => {
     if (event !== 'exit') return emit(event, ...args);
     let code: number;
@@ -217,19 +221,10 @@ function installExitPath(native: NativeBinding, node: NodeInternals): void {
     }
     return leave(code);
   };
-  Object.defineProperty(process, 'emit', {
-    value: childEmit,
-    writable: true,
-    enumerable: false,
-    configurable: true,
-  });
-  // process.exit() called again from an 'exit' listener skips the emit.
-  internals[node.reallyExitKey] = (code?: number) => leave(exitCodeOf(process.exitCode ?? code));
-
   // Node's fatal-exception path prints the error only after 'exit' ran (and
   // the child would be gone by then): handle it here unless the program
   // handles uncaught exceptions itself.
-  process.on('uncaughtException', function onFatal(error: unknown) {
+  const onFatal = (error: unknown): void => {
     if (process.listenerCount('uncaughtException') > 1) return;
     if (fatalHandler) {
       fatalHandler(error);
@@ -238,7 +233,39 @@ function installExitPath(native: NativeBinding, node: NodeInternals): void {
     printError(error);
     process.exitCode = 1;
     process.exit(1);
+  };
+  return {
+    emit: childEmit,
+    // process.exit() called again from an 'exit' listener skips the emit.
+    reallyExit: (code?: number) => leave(exitCodeOf(process.exitCode ?? code)),
+    onFatal,
+  };
+}
+
+function installExitPath(native: NativeBinding, node: NodeInternals): void {
+  if (internals[installed]) return;
+  internals[installed] = true;
+  exitPath ??= makeExitPath(native, node);
+  Object.defineProperty(process, 'emit', {
+    value: exitPath.emit,
+    writable: true,
+    enumerable: false,
+    configurable: true,
   });
+  internals[node.reallyExitKey] = exitPath.reallyExit;
+  process.on('uncaughtException', exitPath.onFatal);
+}
+
+/**
+ * In the parent, before its first fork: what every child would otherwise
+ * make and compile on its own critical path (its ways out, its Math.random,
+ * the list of inherited handles). On this kind of machine each page a child
+ * writes costs a copy-on-write fault, and first-run code writes many.
+ */
+export function prepareChild(native: NativeBinding, node: NodeInternals): void {
+  exitPath ??= makeExitPath(native, node);
+  prepareChildRandom();
+  node.activeHandles();
 }
 
 function ignoreSentinel(): void {

@@ -17,6 +17,7 @@ import {
   AsyncResource,
   createHook,
   executionAsyncResource,
+  type AsyncHook,
 } from 'node:async_hooks';
 import { binding, type NativeBinding } from '../native';
 import { callNative, invalidArgType, unsupportedPlatform } from '../errors';
@@ -27,15 +28,17 @@ import { assertForkSafe, assertThreadsIdle, threadpoolBusy, THREAD_IDLE_WAIT_MS 
 import { nodeInternals, type NodeInternals } from './nodeInternals';
 import { runAfterHooks, runBeforeHooks } from './atFork';
 import {
+  adoptChildLoop,
   childDrained,
   leaveCallerStack,
   onChildFatal,
   moveParentRandomnessOn,
   printError,
-  startChild,
+  prepareChild,
+  startChildIdentity,
   type InheritedCleanup,
 } from './childLifecycle';
-import { childError, failed, type ChildOutcome } from '../channel/resultCodec';
+import { childError, failed, outcomeFrame, type ChildOutcome } from '../channel/resultCodec';
 import { readResult, sendResult, type ReadResult, type ResultReader } from './resultChannel';
 
 const WIN32_HINT =
@@ -80,14 +83,47 @@ const running = new Set<Child<unknown>>();
 let ownResultFd: number | undefined;
 let fnContext: { storage: AsyncLocalStorage<symbol>; token: symbol } | undefined;
 
+// Made in the parent before its first fork(fn), so that a child only uses
+// them (see prepareChild): the storage fn runs in, the hook that silences
+// the parent's callbacks.
+let fnStorage: AsyncLocalStorage<symbol> | undefined;
+let parentCallbacks: { hook: AsyncHook; boundary: number } | undefined;
+
+function prepareFunctionChild(): void {
+  if (fnStorage === undefined) {
+    fnStorage = new AsyncLocalStorage<symbol>();
+    // Compiles run() here; disable() keeps Node 20/22 from tracking this
+    // process's promises for a storage only children use.
+    fnStorage.run(Symbol('warm-up'), () => fnStorage?.getStore());
+    fnStorage.disable();
+    // The child's way of sending its outcome, compiled here.
+    outcomeFrame(
+      { ok: true, value: 0 },
+      (checked) => checked,
+      (reason) => new Error(reason),
+    );
+  }
+  parentCallbacks ??= { hook: createHook({ before: silenceParentCallback }), boundary: 0 };
+}
+
 function nativeBinding(): NativeBinding {
   if (process.platform === 'win32') throw unsupportedPlatform('fork()', WIN32_HINT);
   return binding('fork()', WIN32_HINT);
 }
 
-/** The fork both shapes share: the pid (0 in the child, set up to run JavaScript). */
-function forkProcess(native: NativeBinding, node: NodeInternals): number {
+/** What forkProcess gives: the pid, and in the child what it must let go of before its loop runs again. */
+interface Forked {
+  pid: number;
+  inherited: InheritedCleanup[];
+  /** Every async resource of the parent has an id up to this one; the child's own get higher ones. */
+  boundary: number;
+}
+
+/** The fork both shapes share. */
+function forkProcess(native: NativeBinding, node: NodeInternals): Forked {
   runBeforeHooks();
+  prepareChild(native, node);
+  const boundary = new AsyncResource('forkexec.forkBoundary').asyncId();
   let pid: number;
   try {
     assertThreadsIdle(native);
@@ -99,29 +135,35 @@ function forkProcess(native: NativeBinding, node: NodeInternals): number {
     throw error;
   }
   if (pid === 0) {
-    const inherited: InheritedCleanup[] = [];
-    for (const child of running) {
-      inherited.push(() => {
-        child.abandon();
-      });
-    }
-    running.clear();
-    // A grandchild must not hold the result pipe of the child it came from:
-    // the parent reads that pipe to EOF.
-    if (ownResultFd !== undefined) {
-      const fd = ownResultFd;
-      ownResultFd = undefined;
-      inherited.push(() => {
-        native.close(fd);
-      });
-    }
-    startChild(native, node, inherited);
+    const inherited = inheritedCleanups(native);
+    startChildIdentity(native, node);
     runAfterHooks('afterInChild');
-    return 0;
+    return { pid, inherited, boundary };
   }
   moveParentRandomnessOn();
   runAfterHooks('afterInParent');
-  return pid;
+  return { pid, inherited: [], boundary };
+}
+
+/** In a child: the copies of the parent's children and result pipe it must let go of. */
+function inheritedCleanups(native: NativeBinding): InheritedCleanup[] {
+  const inherited: InheritedCleanup[] = [];
+  for (const child of running) {
+    inherited.push(() => {
+      child.abandon();
+    });
+  }
+  running.clear();
+  // A grandchild must not hold the result pipe of the child it came from:
+  // the parent reads that pipe to EOF.
+  if (ownResultFd !== undefined) {
+    const fd = ownResultFd;
+    ownResultFd = undefined;
+    inherited.push(() => {
+      native.close(fd);
+    });
+  }
+  return inherited;
 }
 
 /**
@@ -154,8 +196,10 @@ export function fork(fn?: unknown): number | ForkedChild<unknown> {
     cutOff(native, node);
   }
   assertForkSafe();
-  if (fn === undefined) return forkProcess(native, node);
-  return forkFunction(native, node, fn as () => unknown);
+  if (fn !== undefined) return forkFunction(native, node, fn as () => unknown);
+  const { pid, inherited, boundary } = forkProcess(native, node);
+  if (pid === 0) adoptChildLoop(native, node, inherited, boundary);
+  return pid;
 }
 
 function forkFunction(
@@ -163,21 +207,22 @@ function forkFunction(
   node: NodeInternals,
   fn: () => unknown,
 ): ForkedChild<unknown> {
+  prepareFunctionChild();
   const [readFd, writeFd] = callNative(() => native.pipe(native.constants.O_CLOEXEC ?? 0));
-  let pid: number;
+  let forked: Forked;
   try {
-    pid = forkProcess(native, node);
+    forked = forkProcess(native, node);
   } catch (error) {
     native.close(readFd);
     native.close(writeFd);
     throw error;
   }
-  if (pid === 0) {
+  if (forked.pid === 0) {
     native.close(readFd);
-    return runInChild(native, node, fn, writeFd);
+    return runInChild(native, node, fn, writeFd, forked);
   }
   native.close(writeFd);
-  const child = new Child<unknown>(pid, readFd);
+  const child = new Child<unknown>(forked.pid, readFd);
   running.add(child);
   return child;
 }
@@ -188,12 +233,17 @@ function forkFunction(
  * them the way a terminated Worker does: no catch or finally of theirs runs,
  * and microtasks they queued are dropped. fn then runs from a clean stack on
  * the child's own loop, and the child leaves when fn settles.
+ *
+ * fn cannot run any earlier, on the caller's stack: a plain function may
+ * return a promise whose next step is a microtask, and leaving the caller's
+ * frames drops every queued microtask, fn's with the parent's.
  */
 function runInChild(
   native: NativeBinding,
   node: NodeInternals,
   fn: () => unknown,
   fd: number,
+  { inherited, boundary }: Forked,
 ): never {
   let finished = false;
   const finish = (outcome: ChildOutcome): void => {
@@ -203,11 +253,14 @@ function runInChild(
   };
   ownResultFd = fd;
   native.dropParentCompletions();
-  silenceParentCallbacks();
-  const context = { storage: new AsyncLocalStorage<symbol>(), token: Symbol('fork(fn)') };
+  adoptChildLoop(native, node, inherited, boundary);
+  silenceParentCallbacks(boundary);
+  // A token of its own: a grandchild must tell its fn from this one.
+  const context = {
+    storage: fnStorage ?? new AsyncLocalStorage<symbol>(),
+    token: Symbol('fork(fn)'),
+  };
   fnContext = context;
-  // fn starts from a clean stack on the child's loop, once the caller's
-  // frames are gone.
   setImmediate(() => {
     context.storage.run(context.token, () => {
       runFn(native, fn, finish);
@@ -302,28 +355,29 @@ function nothing(): void {
  * (an interval would keep ticking, a retry would retry, a read would go on). Each is emptied just before it would run
  * (every async resource made before the fork has a smaller async id).
  */
-function silenceParentCallbacks(): void {
-  const boundary = new AsyncResource('forkexec.forkBoundary').asyncId();
-  createHook({
-    before(asyncId) {
-      if (asyncId > boundary) return;
-      const pending = executionAsyncResource() as PendingCallback;
-      if (typeof pending._onTimeout === 'function') {
-        pending._onTimeout = nothing;
-        pending._repeat = null;
-      } else if (typeof pending._onImmediate === 'function') {
-        pending._onImmediate = nothing;
-      } else if (typeof pending.callback === 'function') {
-        pending.callback = nothing;
-      } else if (typeof pending.oncomplete === 'function') {
-        // the parent's fs and dns requests that had completed at the fork
-        pending.oncomplete = nothing;
-      } else if (typeof pending.ondone === 'function') {
-        // the parent's crypto jobs likewise
-        pending.ondone = nothing;
-      }
-    },
-  }).enable();
+function silenceParentCallbacks(boundary: number): void {
+  parentCallbacks ??= { hook: createHook({ before: silenceParentCallback }), boundary };
+  parentCallbacks.boundary = boundary;
+  parentCallbacks.hook.enable();
+}
+
+function silenceParentCallback(asyncId: number): void {
+  if (asyncId > (parentCallbacks?.boundary ?? 0)) return;
+  const pending = executionAsyncResource() as PendingCallback;
+  if (typeof pending._onTimeout === 'function') {
+    pending._onTimeout = nothing;
+    pending._repeat = null;
+  } else if (typeof pending._onImmediate === 'function') {
+    pending._onImmediate = nothing;
+  } else if (typeof pending.callback === 'function') {
+    pending.callback = nothing;
+  } else if (typeof pending.oncomplete === 'function') {
+    // the parent's fs and dns requests that had completed at the fork
+    pending.oncomplete = nothing;
+  } else if (typeof pending.ondone === 'function') {
+    // the parent's crypto jobs likewise
+    pending.ondone = nothing;
+  }
 }
 
 /** Ends the current callback's JavaScript, none of its catch or finally blocks included. */
