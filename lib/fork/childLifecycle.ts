@@ -266,6 +266,10 @@ export function prepareChild(native: NativeBinding, node: NodeInternals): void {
   exitPath ??= makeExitPath(native, node);
   prepareChildRandom();
   node.activeHandles();
+  // Node makes process.stdout/stderr on first use; a child flushes both
+  // on its way out and would otherwise build them there (60 faults here).
+  void process.stdout;
+  void process.stderr;
 }
 
 function ignoreSentinel(): void {
