@@ -101,6 +101,24 @@ function processRun(startMethod: StartMethod): BenchMethod {
   };
 }
 
+/** A Process through a forkserver that did not preload the target: each child imports it. */
+function forkserverCold(): BenchMethod {
+  return {
+    id: 'process.forkserver.cold',
+    label: 'Process(forkserver).run(), module not preloaded',
+    group: 'js',
+    setup: () => {
+      forkserver.start({ preload: [] });
+    },
+    teardown: () => forkserver.stop(),
+    once: async () => {
+      const child = new Process({ target: TRIVIAL, startMethod: 'forkserver' });
+      await child.run();
+      return undefined;
+    },
+  };
+}
+
 function forkStep(step: ForkStep, label: string): BenchMethod {
   return {
     id: `fork.step.${step}`,
@@ -158,6 +176,19 @@ const methods: readonly BenchMethod[] = [
     },
   },
   {
+    id: 'fork.floor',
+    label: 'raw posix.fork() + child _exit(0) + waitpid (floor)',
+    group: 'js',
+    // The same heap and flags as fork(fn) meets.
+    execArgv: SAFE_FORK,
+    once: () => {
+      const pid = posix.fork();
+      if (pid === 0) posix._exit(0);
+      posix.waitpid(pid);
+      return undefined;
+    },
+  },
+  {
     id: 'forkexec.fork',
     label: 'forkexec fork(fn)',
     group: 'js',
@@ -170,6 +201,7 @@ const methods: readonly BenchMethod[] = [
   },
   processRun('fork'),
   processRun('forkserver'),
+  forkserverCold(),
   processRun('spawn'),
   {
     id: 'worker',

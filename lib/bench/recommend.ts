@@ -11,8 +11,13 @@ const FORK_METHODS = new Set(['forkexec.fork', 'process.fork']);
 const needs = (method: string): string =>
   FORK_METHODS.has(method) || method === 'pool.fork' ? ' (needs node --single-threaded)' : '';
 
+// Baselines the other rows are measured against, not ways to run work.
+const BASELINES = new Set(['fork.floor']);
+
 function jsRows(results: BenchResults, size: string): BenchRow[] {
-  return results.rows.filter((r) => r.group === 'js' && r.size === size && r.n > 0);
+  return results.rows.filter(
+    (r) => r.group === 'js' && r.size === size && r.n > 0 && !BASELINES.has(r.method),
+  );
 }
 
 function fastest<T>(items: T[], value: (t: T) => number): T | undefined {

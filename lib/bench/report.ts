@@ -197,6 +197,33 @@ const HEADLINES: readonly Headline[] = [
     ['process.forkserver', 'first'],
     { min: 5 },
   ),
+  // Start latency (#15).
+  headline('fork(fn) / raw fork floor', ['forkexec.fork', 'first'], ['fork.floor', 'first'], {
+    max: 1.5,
+  }),
+  headline('Process(fork) / fork(fn)', ['process.fork', 'first'], ['forkexec.fork', 'first'], {
+    max: 1.5,
+  }),
+  headline(
+    'new Worker / Process(forkserver), module not preloaded',
+    ['worker', 'first'],
+    ['process.forkserver.cold', 'first'],
+    { min: 10 },
+  ),
+  headline(
+    'Process(forkserver), module not preloaded, largest parent / smallest',
+    ['process.forkserver.cold', 'last'],
+    ['process.forkserver.cold', 'first'],
+    { max: 1.3 },
+  ),
+  headline(
+    'Process(spawn) / child_process.fork',
+    ['process.spawn', 'first'],
+    ['cp.fork', 'first'],
+    {
+      max: 1,
+    },
+  ),
 ];
 
 /** The ratios the issues set targets for, as Markdown lines (those whose methods were measured). */
