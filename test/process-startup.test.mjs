@@ -46,6 +46,38 @@ test('fork start method: a module target is loaded once, in the parent; every ch
   assert.deepEqual(result, { first: 1, second: 1, parent: 1 });
 });
 
+test('fork start method: an ES module target is loaded in the parent too; one that throws does so before any fork', () => {
+  const { result } = runForkScenario(`
+    import { Process, atFork } from 'forkexec';
+    import { writeSync } from 'node:fs';
+    const report = (value) => writeSync(1, 'RESULT ' + JSON.stringify(value) + '\\n');
+    let forks = 0;
+    atFork({ before: () => { forks++; } });
+    const counter = { module: ${JSON.stringify(join(root, 'test', 'fixtures', 'load-counter.mjs'))}, export: 'loads' };
+    const first = await new Process({ target: counter, startMethod: 'fork' }).run();
+    const second = await new Process({ target: counter, startMethod: 'fork' }).run();
+    const parent = globalThis.forkexecEsmLoadCounter;
+    const forksBefore = forks;
+    const p = new Process({ target: { module: ${JSON.stringify(join(root, 'test', 'fixtures', 'throws-at-import.mjs'))}, export: 'never' }, startMethod: 'fork' });
+    let error;
+    try { await p.run(); } catch (e) { error = e; }
+    const forksForThrow = forks - forksBefore;
+    // Top-level await: require() cannot load it, so each child imports it.
+    const tla = await new Process({ target: { module: ${JSON.stringify(join(root, 'test', 'fixtures', 'top-level-await.mjs'))}, export: 'value' }, startMethod: 'fork' }).run();
+    report({ first, second, parent, forksForThrow, name: error?.name, stack: /throwsWhileLoading/.test(error?.stack), tla, tlaInParent: globalThis.forkexecTlaLoads ?? null });
+  `);
+  assert.deepEqual(result, {
+    first: 1,
+    second: 1,
+    parent: 1,
+    forksForThrow: 0,
+    name: 'RangeError',
+    stack: true,
+    tla: [42, 1],
+    tlaInParent: null,
+  });
+});
+
 for (const startMethod of ['forkserver', 'spawn']) {
   test(`${startMethod}: a module that throws at import rejects with the child's error and stack`, async () => {
     const p = new Process({ target: { module: THROWS, export: 'never' }, startMethod });

@@ -14,15 +14,25 @@ import { serveTasks } from './taskRunner';
 import { watchedChild } from './watchedChild';
 
 /**
- * A CommonJS module target is loaded here, in the parent, once: every child
- * then finds it loaded (the child's own load is a cache hit, see
- * moduleLoad.ts), and a module that throws at import throws here, before
- * any fork. ES module targets are imported by each child.
+ * A module target is loaded here, in the parent, once: every child then
+ * finds it loaded (its own load is a cache hit, see moduleLoad.ts, with no
+ * ESM loader to set up), and a module that throws at import throws here,
+ * before any fork. An ES module is loaded with require() where Node has it
+ * (`process.features.require_module`); one with top-level await, which
+ * require() cannot load, and any ES module on a Node without it, is
+ * imported by each child.
  */
 function loadTargetInParent(target: TargetSpec | undefined): void {
-  if (target?.kind !== 'module' || !isCommonJs(target.path)) return;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  require(target.path);
+  if (target?.kind !== 'module') return;
+  const esm = !isCommonJs(target.path);
+  if (esm && !(process.features as { require_module?: boolean }).require_module) return;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require(target.path);
+  } catch (error) {
+    if (esm && (error as { code?: unknown }).code === 'ERR_REQUIRE_ASYNC_MODULE') return;
+    throw error;
+  }
 }
 
 export function forkStart(options: ChildOptions = {}): StartedChild {
