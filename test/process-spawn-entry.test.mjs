@@ -4,6 +4,7 @@
 // and leaves once its answer is written; everything else behaves as before.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Pool, Process } from 'forkexec';
@@ -25,6 +26,7 @@ exports.loaded = () => JSON.stringify({
   net: process.moduleLoadList.includes('NativeModule net'),
   v8: process.moduleLoadList.includes('NativeModule v8'),
 });
+exports.builtins = () => process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')).join(',');
 exports.argv = () => JSON.stringify(process.argv.slice(2));
 exports.bytes = (n) => Buffer.alloc(n, 7);
 exports.length = (buffer) => buffer.length;
@@ -37,6 +39,16 @@ const spawnRun = (name, args = []) =>
 
 test('a one-task child of a CommonJS target loads neither the addon, net nor v8', async () => {
   assert.deepEqual(JSON.parse(await spawnRun('loaded')), { addon: false, net: false, v8: false });
+});
+
+test('beyond its own files, a one-task child loads no Node module a bare `node file.js` does not', async () => {
+  const bare = join(dir, 'bare.cjs');
+  writeFileSync(bare, `process.stdout.write(require(${JSON.stringify(CJS)}).builtins())`);
+  const run = spawnSync(process.execPath, [...process.execArgv, bare], { encoding: 'utf8' });
+  assert.equal(run.status, 0, run.stderr);
+  const loadedByBare = new Set(run.stdout.split(','));
+  const extra = (await spawnRun('builtins')).split(',').filter((m) => !loadedByBare.has(m));
+  assert.deepEqual(extra, []);
 });
 
 test("the entry point's own argument is gone from process.argv before the target runs", async () => {
