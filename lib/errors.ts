@@ -4,7 +4,6 @@
  * failing syscalls throw errors shaped like Node's system errors.
  */
 import { inspect, getSystemErrorMap } from 'node:util';
-import { constants as osConstants } from 'node:os';
 
 /** An Error with a Node-style `code`. */
 export interface CodedError extends Error {
@@ -85,9 +84,18 @@ export function forkexecError(code: string, message: string): CodedError {
   return coded(new Error(message), code);
 }
 
-const errnoCodes = new Map<number, string>(
-  Object.entries(osConstants.errno).map(([code, errno]) => [errno, code]),
-);
+let errnoCodes: Map<number, string> | undefined;
+
+/**
+ * errno -> name from os.constants, built on first use: a `spawn` child,
+ * which loads this module, usually never needs it (nor node:os).
+ */
+function errnoCode(errno: number): string | undefined {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { constants } = require('node:os') as typeof import('node:os');
+  errnoCodes ??= new Map(Object.entries(constants.errno).map(([code, n]) => [n, code]));
+  return errnoCodes.get(errno);
+}
 
 /** glibc's wording for the errnos libuv has no entry for (ECHILD, ENOEXEC, ...). */
 const extraDescriptions: Record<string, string> = {
@@ -115,7 +123,7 @@ export function errnoName(errno: number): { code: string; description: string } 
   // libuv's names first: they are Node's (EAGAIN, not its alias EWOULDBLOCK).
   const known = getSystemErrorMap().get(-errno);
   if (known) return { code: known[0], description: known[1] };
-  const code = errnoCodes.get(errno) ?? `E${errno}`;
+  const code = errnoCode(errno) ?? `E${errno}`;
   return { code, description: extraDescriptions[code] ?? `unknown error ${errno}` };
 }
 

@@ -11,12 +11,16 @@
  */
 import { EventEmitter } from 'node:events';
 import { writeSync } from 'node:fs';
-import { Socket, type SocketConstructorOpts } from 'node:net';
+import type { Socket, SocketConstructorOpts } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { deserialize, serialize } from 'node:v8';
 import { forkexecError } from '../errors';
 import { COMPACT_TAG, decodeCompactResult, encodeCompactResult } from './compactResult';
-import { COMPACT_TASK_TAG, decodeCompactTask, encodeCompactTask } from './compactTask';
+import {
+  COMPACT_TASK_TAG,
+  decodeCompactTask,
+  encodeCompactTask,
+  type CompactTarget,
+} from './compactTask';
 
 const MAGIC = Buffer.from('FXC1', 'latin1');
 const HEADER = MAGIC.length + 4;
@@ -34,9 +38,21 @@ const READ_BUFFER = 64 * 1024;
 /** How many foreign bytes an error shows. */
 const SHOWN = 32;
 
+let v8: typeof import('node:v8') | undefined;
+
+/**
+ * node:v8, loaded on first use: it pulls in Node's streams, which a fresh
+ * `spawn` child whose task and answer are compact never needs.
+ */
+function v8Module(): typeof import('node:v8') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  v8 ??= require('node:v8') as typeof import('node:v8');
+  return v8;
+}
+
 /** One frame for `message`; throws (synchronously) when v8.serialize cannot handle it. */
 export function encodeFrame(message: unknown): Buffer {
-  const payload = serialize(message);
+  const payload = v8Module().serialize(message);
   if (payload.length > MAX_PAYLOAD) {
     throw new RangeError(`a message of ${payload.length} bytes is over the 1 GiB frame limit`);
   }
@@ -55,14 +71,19 @@ export function encodeCompactResultFrame(id: number, value: unknown): Buffer | u
   return frame;
 }
 
-/** The frame of a task with primitive arguments, without v8.serialize; undefined for other arguments. */
+/**
+ * The frame of a task with primitive arguments, without v8.serialize;
+ * undefined for other arguments. With `target`, the task carries its module
+ * target and teaches `slot` to name it.
+ */
 export function encodeCompactTaskFrame(
   id: number,
   slot: number,
   args: readonly unknown[],
   each: boolean,
+  target?: CompactTarget,
 ): Buffer | undefined {
-  const frame = encodeCompactTask(id, slot, args, each, HEADER);
+  const frame = encodeCompactTask(id, slot, args, each, HEADER, target);
   if (!frame) return undefined;
   MAGIC.copy(frame);
   frame.writeUInt32LE(frame.length - HEADER, MAGIC.length);
@@ -73,7 +94,7 @@ export function encodeCompactTaskFrame(
 function decodePayload(bytes: Buffer, transient = false): unknown {
   if (bytes[0] === COMPACT_TAG) return decodeCompactResult(bytes);
   if (bytes[0] === COMPACT_TASK_TAG) return decodeCompactTask(bytes);
-  return deserialize(transient ? Buffer.from(bytes) : bytes);
+  return v8Module().deserialize(transient ? Buffer.from(bytes) : bytes);
 }
 
 /**
@@ -395,7 +416,11 @@ export function channelFromFd(fd: number, options: { writable?: boolean } = {}):
       return true;
     },
   };
-  const socket = new Socket({ fd, readable: true, writable, onread } as SocketConstructorOpts);
+  // Loaded here, not at the top: a spawn child that answers from synchronous
+  // reads never needs net.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Socket: NetSocket } = require('node:net') as typeof import('node:net');
+  const socket = new NetSocket({ fd, readable: true, writable, onread } as SocketConstructorOpts);
   const channel = new Channel(socket, writable ? fd : -1, true);
   reader.channel = channel;
   return channel;

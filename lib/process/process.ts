@@ -6,6 +6,7 @@ import { invalidArgType, forkexecError } from '../errors';
 import { signalNumber, type Signal } from '../signals';
 import { validateOptions } from '../validate';
 import { childError } from '../channel/resultCodec';
+import { encodeCompactTaskFrame, encodeFrame } from '../channel/framedChannel';
 import { diedError } from './childDiedError';
 import { defaultStartMethod, startMethodImpl } from './startMethod';
 import type { StartMethod } from './startMethodTypes';
@@ -94,6 +95,7 @@ export class Process<T = unknown, A extends readonly unknown[] = unknown[]> {
     checkSerializable(args);
     const child = impl.start({
       target,
+      oneTask: true,
       ...(this.options.env === undefined ? {} : { env: this.options.env }),
       ...(this.options.cwd === undefined ? {} : { cwd: this.options.cwd }),
     });
@@ -101,7 +103,12 @@ export class Process<T = unknown, A extends readonly unknown[] = unknown[]> {
     this.outcome = this.collect(child);
     // join() may come later: an unobserved failure is not an unhandled rejection.
     this.outcome.catch(() => undefined);
-    child.channel.send({ type: 'task', id: 1, target, args } satisfies TaskMessage);
+    const task = { type: 'task', id: 1, target, args } satisfies TaskMessage;
+    // A module target with primitive arguments travels without v8.serialize,
+    // which a fresh spawn child would otherwise have to load to read it.
+    const compact =
+      target.kind === 'module' ? encodeCompactTaskFrame(1, 0, args, false, target) : undefined;
+    child.channel.sendFrame(compact ?? encodeFrame(task));
     return this;
   }
 

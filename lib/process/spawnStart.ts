@@ -11,6 +11,7 @@ import { watchChildProcess } from '../exitWatch/childProcess';
 import { isLinux } from '../native';
 import { Channel, channelFromFd } from '../channel/framedChannel';
 import { HELPER_CHANNEL_FD, childExecArgv, spawnNodeHelper } from './spawnNodeHelper';
+import { SPAWN_ONE_TASK, SPAWN_TASKS } from './spawnMode';
 import type { ChildOptions, StartedChild } from './startedChild';
 import { watchedChild } from './watchedChild';
 
@@ -19,7 +20,9 @@ const SPAWN_MAIN = join(__dirname, 'spawnMain.js');
 function startPosix(options: ChildOptions): StartedChild {
   const helper = spawnNodeHelper(
     {
-      argv: [SPAWN_MAIN],
+      // The socket is blocking on the child's side: spawnMain reads its
+      // first task synchronously (see spawnMain).
+      argv: [SPAWN_MAIN, options.oneTask ? SPAWN_ONE_TASK : SPAWN_TASKS],
       execArgv: childExecArgv(),
       seqpacket: false,
       ...(options.env === undefined ? {} : { env: options.env }),

@@ -32,4 +32,9 @@ export interface ChildOptions {
   target?: TargetSpec;
   env?: Record<string, string | undefined>;
   cwd?: string;
+  /**
+   * The parent sends this child one task and nothing after it (a Process):
+   * a `spawn` child may then leave as soon as its answer is written.
+   */
+  oneTask?: boolean;
 }

@@ -4,7 +4,6 @@
  * child can import.
  */
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { forkexecError, invalidArgType, invalidArgValue } from '../errors';
@@ -121,6 +120,9 @@ export function resolveModuleTarget(target: ModuleTarget): TargetSpec {
     );
   }
   try {
+    // node:module is loaded here, in the parent, not by every spawn child that loads this file.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { createRequire } = require('node:module') as typeof import('node:module');
     const resolved = createRequire(join(process.cwd(), 'index.js')).resolve(module);
     return { kind: 'module', path: resolved, export: exportName };
   } catch {

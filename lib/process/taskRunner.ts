@@ -13,6 +13,7 @@
  * tasks before it down too, or the pool would blame, and run again, the
  * wrong task.
  */
+import type { EventEmitter } from 'node:events';
 import type { CompactTask } from '../channel/compactTask';
 import { encodeCompactResultFrame, type Channel } from '../channel/framedChannel';
 import { failed, outcomeFrame, type ChildOutcome } from '../channel/resultCodec';
@@ -49,6 +50,9 @@ export interface BatchMessage {
 
 /** child -> parent: the task's outcome. */
 export type ResultMessage = { type: 'result'; id: number } & ChildOutcome;
+
+/** What the runner needs of a channel: its messages, its end, and sending an answer now. */
+export type TaskChannel = Pick<Channel, 'sendFrameNow'> & Pick<EventEmitter, 'on' | 'once'>;
 
 type TargetFunction = (...args: unknown[]) => unknown;
 
@@ -122,7 +126,7 @@ function callTarget(fn: TargetFunction, task: TaskMessage): unknown {
 }
 
 /** Writes an answer now; a value v8.serialize cannot handle becomes an error naming the problem. */
-function reply(channel: Channel, id: number, outcome: ChildOutcome): void {
+function reply(channel: TaskChannel, id: number, outcome: ChildOutcome): void {
   const compact = outcome.ok ? encodeCompactResultFrame(id, outcome.value) : undefined;
   if (compact) {
     channel.sendFrameNow(compact);
@@ -149,7 +153,7 @@ class TaskRunner {
   private busy = false;
   private initFailure: Error | undefined;
 
-  constructor(private readonly channel: Channel) {}
+  constructor(private readonly channel: TaskChannel) {}
 
   receive(message: TaskMessage | CompactTask | BatchMessage | CancelMessage): void {
     if (message.type === 'cancel') this.cancelled.add(message.id);
@@ -251,7 +255,7 @@ class TaskRunner {
 }
 
 /** Serves tasks until the parent closes the channel. Resolves then. */
-export function serveTasks(channel: Channel): Promise<void> {
+export function serveTasks(channel: TaskChannel): Promise<void> {
   const runner = new TaskRunner(channel);
   channel.on('message', (message: TaskMessage | CompactTask | BatchMessage | CancelMessage) => {
     runner.receive(message);
