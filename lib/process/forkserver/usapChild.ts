@@ -1,0 +1,50 @@
+/**
+ * A pre-forked forkserver child (Android's zygote calls them USAPs) while it
+ * waits: it takes its copy-on-write faults ahead of time, tells the server
+ * it is ready, then blocks until the server hands it the channel of one
+ * request. Blocking is all it has to do: it has no loop work, and it dies
+ * with the server (pdeathsig) or leaves when the server closes its socket.
+ */
+import { binding } from '../../native';
+import * as posix from '../../posix';
+import { UsapSignal } from './protocol';
+
+const WAIT_FOREVER = -1;
+
+function signalServer(socket: number, signal: number): void {
+  try {
+    binding('the forkserver').sendFds(socket, Buffer.of(signal), []);
+  } catch {
+    // The server closed its end: the next read says so.
+  }
+}
+
+/**
+ * Pre-faults this child's memory (unless a request waits already), then
+ * waits on `socket` for a request's channel fd. Null when the server closed
+ * the socket instead: nobody needs this child any more.
+ */
+export function awaitRequest(socket: number): number | null {
+  const native = binding('the forkserver');
+  if (!native.pollReadable(socket, 0)) native.prefaultPrivateMemory();
+  signalServer(socket, UsapSignal.ready);
+  for (;;) {
+    native.pollReadable(socket, WAIT_FOREVER);
+    let message: { data: Buffer; fds: number[] } | null;
+    try {
+      message = native.recvFds(socket, 1);
+    } catch {
+      return null;
+    }
+    if (message === null) continue;
+    if (message.data.length === 0) return null;
+    const [channelFd, ...extra] = message.fds;
+    for (const fd of extra) posix.close(fd);
+    if (message.data[0] !== UsapSignal.handOff || channelFd === undefined) {
+      if (channelFd !== undefined) posix.close(channelFd);
+      continue;
+    }
+    signalServer(socket, UsapSignal.taken);
+    return channelFd;
+  }
+}
