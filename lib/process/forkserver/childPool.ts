@@ -5,6 +5,12 @@
  * its path); the pool forks a replacement once the reply has gone out.
  * With no child waiting, the request gets a child forked for it.
  *
+ * A fork blocks the server for milliseconds (the syscall, then its own
+ * copy-on-write faults), and the server is the one that reaps: while a
+ * child it just handed out is young, and others still wait, the replacement
+ * waits for that child's exit (or its head start to run out), so a short
+ * task's exit is not reported late because of it.
+ *
  * A waiting child that died is dropped and replaced; the caller never sees
  * it. The hand-off waits for the child to say it took the channel, so a
  * child that dies while a request is on its way to it costs a retry with
@@ -22,6 +28,8 @@ import { awaitRequest } from './usapChild';
 const SIGKILL = 9;
 /** A waiting child answers a hand-off within this, or it is replaced. */
 const HAND_OFF_TIMEOUT_MS = 5_000;
+/** How long a replacement waits for the exit of the child just handed out. */
+const HEAD_START_MS = 50;
 
 interface PooledChild {
   pid: number;
@@ -32,6 +40,8 @@ interface PooledChild {
   ready: boolean;
   /** A request was handed to it (its exit goes to the client). */
   served: boolean;
+  /** When (Date.now()) it was handed its request. */
+  servedAt: number;
 }
 
 export class ChildPool {
@@ -39,6 +49,7 @@ export class ChildPool {
   private readonly waiting: PooledChild[] = [];
   private readonly children = new Map<number, PooledChild>();
   private refillPending = false;
+  private refillTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
   /**
@@ -64,6 +75,14 @@ export class ChildPool {
   /** Forks replacements, one per turn of the loop, so requests in between come first. */
   refillSoon(): void {
     if (this.refillPending || this.closed || this.waiting.length >= this.size) return;
+    const wait = this.headStartLeft();
+    if (wait > 0) {
+      this.refillTimer ??= setTimeout(() => {
+        this.refillTimer = undefined;
+        this.refillSoon();
+      }, wait);
+      return;
+    }
     this.refillPending = true;
     setImmediate(() => {
       this.refillPending = false;
@@ -80,9 +99,21 @@ export class ChildPool {
   /** Kills every child (waiting or serving) and waits until each is reaped. */
   async close(): Promise<void> {
     this.closed = true;
+    clearTimeout(this.refillTimer);
     const all = [...this.children.values()];
     for (const entry of all) entry.child.kill('SIGKILL');
     await Promise.all(all.map((entry) => entry.child.exited));
+  }
+
+  /** How long a refill still waits for a young served child (0 when none, or nothing waits). */
+  private headStartLeft(): number {
+    if (this.waiting.length === 0) return 0;
+    const now = Date.now();
+    let left = 0;
+    for (const entry of this.children.values()) {
+      if (entry.served) left = Math.max(left, entry.servedAt + HEAD_START_MS - now);
+    }
+    return left;
   }
 
   /** The waiting child to use: the first that is pre-faulted, else the oldest. */
@@ -136,6 +167,7 @@ export class ChildPool {
       const said = this.readSignals(usap);
       if (said === UsapSignal.taken) {
         usap.served = true;
+        usap.servedAt = Date.now();
         this.closeSocket(usap);
         return true;
       }
@@ -191,6 +223,7 @@ export class ChildPool {
       socket: pair?.[0] ?? -1,
       ready: false,
       served: channelFd !== undefined,
+      servedAt: Date.now(),
     };
     this.children.set(entry.pid, entry);
     void child.exited.then((status) => {
@@ -203,6 +236,7 @@ export class ChildPool {
     this.children.delete(entry.pid);
     if (entry.served) {
       this.onServedExit(entry.pid, status);
+      this.refillSoon();
       return;
     }
     // A waiting child died unused: nobody asked for it, so nobody hears of it.

@@ -11,6 +11,7 @@ import { binding } from '../../native';
 import * as posix from '../../posix';
 import { encodeError } from '../../channel/resultCodec';
 import { ChildPool } from './childPool';
+import { warmTaskPath } from './warmUp';
 import {
   MAX_MESSAGE,
   decodeRequest,
@@ -110,6 +111,7 @@ async function main(): Promise<void> {
   // here: done once in the server, so an ES module target that nobody
   // preloaded costs its children only its own loading.
   await import(WARM_ESM_LOADER);
+  await warmTaskPath();
   const children = new ChildPool(config.prefork, CONTROL_FD, (pid, status) => {
     reply({ type: 'exit', pid, status });
   });

@@ -20,13 +20,13 @@ function signalServer(socket: number, signal: number): void {
 }
 
 /**
- * Pre-faults this child's memory (unless a request waits already), then
- * waits on `socket` for a request's channel fd. Null when the server closed
- * the socket instead: nobody needs this child any more.
+ * Pre-faults this child's memory (until a request comes), then waits on
+ * `socket` for a request's channel fd. Null when the server closed the
+ * socket instead: nobody needs this child any more.
  */
 export function awaitRequest(socket: number): number | null {
   const native = binding('the forkserver');
-  if (!native.pollReadable(socket, 0)) native.prefaultPrivateMemory();
+  native.prefaultPrivateMemory(socket);
   signalServer(socket, UsapSignal.ready);
   for (;;) {
     native.pollReadable(socket, WAIT_FOREVER);
