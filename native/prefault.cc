@@ -13,7 +13,6 @@
 // It stops as soon as a given fd is readable (the request came): the rest
 // would only delay it.
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -24,6 +23,7 @@
 #include <vector>
 
 #include "bindings.h"
+#include "fork_safety.h"
 
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23
@@ -50,21 +50,6 @@ bool Readable(int fd) {
   if (fd < 0) return false;
   pollfd p{fd, POLLIN, 0};
   return poll(&p, 1, 0) > 0;
-}
-
-std::string ReadSelfMaps() {
-  std::string text;
-  int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return text;
-  char buffer[8192];
-  for (;;) {
-    ssize_t got = read(fd, buffer, sizeof buffer);
-    if (got < 0 && errno == EINTR) continue;
-    if (got <= 0) break;
-    text.append(buffer, static_cast<size_t>(got));
-  }
-  close(fd);
-  return text;
 }
 
 // Populates [start, start + pages * page) where mincore says resident, one
@@ -111,7 +96,8 @@ Napi::Value PrefaultPrivateMemory(const Napi::CallbackInfo& info) {
   int stop_fd = info[0].As<Napi::Number>().Int32Value();
   PrefaultTotals totals;
   size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
-  std::string maps = ReadSelfMaps();
+  std::string maps;
+  if (ReadWholeFile("/proc/self/maps", &maps) != 0) maps.clear();
   for (size_t at = 0; at < maps.size() && totals.supported && !totals.interrupted;) {
     size_t end = maps.find('\n', at);
     if (end == std::string::npos) end = maps.size();

@@ -9,7 +9,9 @@
  * copy-on-write faults), and the server is the one that reaps: while a
  * child it just handed out is young, and others still wait, the replacement
  * waits for that child's exit (or its head start to run out), so a short
- * task's exit is not reported late because of it.
+ * task's exit is not reported late because of it. When requests come back
+ * to back there is no time to wait: the replacement is forked at once,
+ * while the served child runs.
  *
  * A waiting child that died is dropped and replaced; the caller never sees
  * it. The hand-off waits for the child to say it took the channel, so a
@@ -30,6 +32,8 @@ const SIGKILL = 9;
 const HAND_OFF_TIMEOUT_MS = 5_000;
 /** How long a replacement waits for the exit of the child just handed out. */
 const HEAD_START_MS = 50;
+/** Requests closer than this to each other come back to back. */
+const BACK_TO_BACK_MS = 100;
 
 interface PooledChild {
   pid: number;
@@ -50,6 +54,8 @@ export class ChildPool {
   private readonly children = new Map<number, PooledChild>();
   private refillPending = false;
   private refillTimer: NodeJS.Timeout | undefined;
+  private lastRequestAt = 0;
+  private backToBack = false;
   private closed = false;
 
   /**
@@ -65,6 +71,9 @@ export class ChildPool {
 
   /** A child serving `channelFd` (the caller closes its copy): its pid. Throws if fork fails. */
   serve(channelFd: number): number {
+    const now = Date.now();
+    this.backToBack = now - this.lastRequestAt < BACK_TO_BACK_MS;
+    this.lastRequestAt = now;
     for (let usap = this.takeWaiting(); usap; usap = this.takeWaiting()) {
       if (this.handOff(usap, channelFd)) return usap.pid;
       this.discard(usap);
@@ -107,7 +116,7 @@ export class ChildPool {
 
   /** How long a refill still waits for a young served child (0 when none, or nothing waits). */
   private headStartLeft(): number {
-    if (this.waiting.length === 0) return 0;
+    if (this.waiting.length === 0 || this.backToBack) return 0;
     const now = Date.now();
     let left = 0;
     for (const entry of this.children.values()) {

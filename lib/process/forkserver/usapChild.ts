@@ -10,6 +10,13 @@ import * as posix from '../../posix';
 import { UsapSignal } from './protocol';
 
 const WAIT_FOREVER = -1;
+/**
+ * A child taken within this of its fork is not pre-faulted: requests come
+ * back to back, each child is used at once, and pre-faulting would only
+ * take CPU from the ones serving (one copy of all the server's memory per
+ * child, against the few pages a request writes).
+ */
+const PREFAULT_AFTER_MS = 50;
 
 function signalServer(socket: number, signal: number): void {
   try {
@@ -20,13 +27,14 @@ function signalServer(socket: number, signal: number): void {
 }
 
 /**
- * Pre-faults this child's memory (until a request comes), then waits on
- * `socket` for a request's channel fd. Null when the server closed the
- * socket instead: nobody needs this child any more.
+ * Pre-faults this child's memory once it has waited a little (until a
+ * request comes), then waits on `socket` for a request's channel fd. Null
+ * when the server closed the socket instead: nobody needs this child any
+ * more.
  */
 export function awaitRequest(socket: number): number | null {
   const native = binding('the forkserver');
-  native.prefaultPrivateMemory(socket);
+  if (!native.pollReadable(socket, PREFAULT_AFTER_MS)) native.prefaultPrivateMemory(socket);
   signalServer(socket, UsapSignal.ready);
   for (;;) {
     native.pollReadable(socket, WAIT_FOREVER);
