@@ -11,7 +11,8 @@
  * waits for that child's exit (or its head start to run out), so a short
  * task's exit is not reported late because of it. When requests come back
  * to back there is no time to wait: the replacement is forked at once,
- * while the served child runs.
+ * while the served child runs, and it does not pre-fault (it will serve
+ * soon, and the CPU is better spent on the ones serving).
  *
  * A waiting child that died is dropped and replaced; the caller never sees
  * it. The hand-off waits for the child to say it took the channel, so a
@@ -40,7 +41,7 @@ interface PooledChild {
   child: ForkedChild<void>;
   /** The server's end of its socketpair; -1 once closed. */
   socket: number;
-  /** It said it is pre-faulted and waiting. */
+  /** It said it has started and waits (a hand-off then waits for no start-up). */
   ready: boolean;
   /** A request was handed to it (its exit goes to the client). */
   served: boolean;
@@ -78,7 +79,7 @@ export class ChildPool {
       if (this.handOff(usap, channelFd)) return usap.pid;
       this.discard(usap);
     }
-    return this.forkChild(channelFd).pid;
+    return this.forkChild(channelFd, false).pid;
   }
 
   /** Forks replacements, one per turn of the loop, so requests in between come first. */
@@ -97,7 +98,7 @@ export class ChildPool {
       this.refillPending = false;
       if (this.closed || this.waiting.length >= this.size) return;
       try {
-        this.waiting.push(this.forkChild(undefined));
+        this.waiting.push(this.forkChild(undefined, !this.backToBack));
       } catch {
         return; // out of processes or memory: requests fork for themselves
       }
@@ -125,7 +126,7 @@ export class ChildPool {
     return left;
   }
 
-  /** The waiting child to use: the first that is pre-faulted, else the oldest. */
+  /** The waiting child to use: the first that said it waits, else the oldest. */
   private takeWaiting(): PooledChild | undefined {
     for (const usap of [...this.waiting]) {
       this.readSignals(usap);
@@ -197,7 +198,7 @@ export class ChildPool {
   }
 
   /** Forks a child: for `channelFd` at once, or (undefined) one that waits on a socketpair. */
-  private forkChild(channelFd: number | undefined): PooledChild {
+  private forkChild(channelFd: number | undefined, prefault: boolean): PooledChild {
     const serverPid = process.pid;
     const controlFd = this.controlFd;
     // The server's ends of the waiting children's sockets: no child keeps them.
@@ -216,7 +217,7 @@ export class ChildPool {
         if (posix.getppid() !== serverPid) return;
         posix.close(controlFd);
         for (const fd of serverEnds) posix.close(fd);
-        const fd = childEnd === undefined ? channelFd : awaitRequest(childEnd);
+        const fd = childEnd === undefined ? channelFd : awaitRequest(childEnd, prefault);
         if (childEnd !== undefined) posix.close(childEnd);
         if (fd === null || fd === undefined) return;
         await serveTasks(channelFromFd(fd));

@@ -35,7 +35,7 @@ export interface ServerConfig {
 export const UsapSignal = {
   /** server -> child, with the request's channel fd: serve it. */
   handOff: 1,
-  /** child -> server: its memory is pre-faulted, it waits. */
+  /** child -> server: it has started and waits (it pre-faults meanwhile). */
   ready: 2,
   /** child -> server: it has the channel fd (the server may reply `forked`). */
   taken: 3,

@@ -11,10 +11,9 @@ import { UsapSignal } from './protocol';
 
 const WAIT_FOREVER = -1;
 /**
- * A child taken within this of its fork is not pre-faulted: requests come
- * back to back, each child is used at once, and pre-faulting would only
- * take CPU from the ones serving (one copy of all the server's memory per
- * child, against the few pages a request writes).
+ * A child taken within this of its start is not pre-faulted: it is about
+ * to serve, and pre-faulting would only take CPU from the ones serving (a
+ * copy of all the server's memory, against the few pages a request writes).
  */
 const PREFAULT_AFTER_MS = 50;
 
@@ -27,15 +26,17 @@ function signalServer(socket: number, signal: number): void {
 }
 
 /**
- * Pre-faults this child's memory once it has waited a little (until a
- * request comes), then waits on `socket` for a request's channel fd. Null
- * when the server closed the socket instead: nobody needs this child any
- * more.
+ * Waits on `socket` for a request's channel fd; with `prefault`, pre-faults
+ * this child's memory meanwhile, once it has waited a little (until the
+ * request comes). Null when the server closed the socket instead: nobody
+ * needs this child any more.
  */
-export function awaitRequest(socket: number): number | null {
+export function awaitRequest(socket: number, prefault: boolean): number | null {
   const native = binding('the forkserver');
-  if (!native.pollReadable(socket, PREFAULT_AFTER_MS)) native.prefaultPrivateMemory(socket);
   signalServer(socket, UsapSignal.ready);
+  if (prefault && !native.pollReadable(socket, PREFAULT_AFTER_MS)) {
+    native.prefaultPrivateMemory(socket);
+  }
   for (;;) {
     native.pollReadable(socket, WAIT_FOREVER);
     let message: { data: Buffer; fds: number[] } | null;
