@@ -43,6 +43,7 @@
               "native/js_fork.cc",
               "native/libstdcxx_compat.cc",
               "native/posix_spawn_call.cc",
+              "native/prefault.cc",
               "native/process_calls.cc",
               "native/readiness_watcher.cc",
               "native/spawn_call.cc",

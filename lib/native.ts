@@ -162,6 +162,13 @@ export interface NativeBinding {
   socketpair(seqpacket: boolean, cloexec: boolean): [number, number];
   pollReadable(fd: number, timeoutMs: number): boolean;
   setPdeathsig(signal: number): void;
+  /** Populates, for writing, the resident pages of every private writable mapping until `stopFd` is readable (native/prefault.cc). */
+  prefaultPrivateMemory(stopFd: number): {
+    mappings: number;
+    bytes: number;
+    supported: boolean;
+    interrupted: boolean;
+  };
   sendFds(socket: number, data: Buffer, fds: number[]): number;
   recvFds(socket: number, maxBytes: number): { data: Buffer; fds: number[] } | null;
   peerCredentials(socket: number): { pid: number; uid: number; gid: number };

@@ -22,6 +22,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   forkexec::InitSpawn(env, exports);
   forkexec::InitThreadQuiescence(env, exports);
   forkexec::InitDrainWatcher(env, exports);
+  forkexec::InitPrefault(env, exports);
   return exports;
 }
 

@@ -19,5 +19,6 @@ void InitJsFork(Napi::Env env, Napi::Object exports);
 void InitSpawn(Napi::Env env, Napi::Object exports);
 void InitThreadQuiescence(Napi::Env env, Napi::Object exports);
 void InitDrainWatcher(Napi::Env env, Napi::Object exports);
+void InitPrefault(Napi::Env env, Napi::Object exports);
 
 }  // namespace forkexec

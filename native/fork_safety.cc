@@ -13,8 +13,6 @@
 
 namespace forkexec {
 
-namespace {
-
 int ReadWholeFile(const char* path, std::string* out) {
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return errno;
@@ -33,6 +31,8 @@ int ReadWholeFile(const char* path, std::string* out) {
   close(fd);
   return 0;
 }
+
+namespace {
 
 // "VmFlags: rd wr mr mw me dc ac sd" -> true when the two-letter flag "dc"
 // (VM_DONTCOPY, set by MADV_DONTFORK) is among them.

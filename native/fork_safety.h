@@ -10,9 +10,13 @@
 
 #include <stddef.h>
 
+#include <string>
 #include <vector>
 
 namespace forkexec {
+
+// Appends the whole of a (/proc) file to *out: 0, or the errno.
+int ReadWholeFile(const char* path, std::string* out);
 
 // How Scan() reads the mappings.
 enum class HeapScan {

@@ -21,7 +21,7 @@ import { childError } from '../../channel/resultCodec';
 import { childExecArgv, spawnNodeHelper } from '../spawnNodeHelper';
 import type { StartedChild } from '../startedChild';
 import { watchedChild } from '../watchedChild';
-import { MAX_MESSAGE, decodeReply, encode, type Reply } from './protocol';
+import { MAX_MESSAGE, decodeReply, encode, type Reply, type ServerConfig } from './protocol';
 
 const SERVER_MAIN = join(__dirname, 'serverMain.js');
 const SIGKILL = 9;
@@ -35,7 +35,11 @@ interface Server {
   readiness: NativeReadinessWatcher;
 }
 
+/** How many children the server keeps forked ahead of requests unless told otherwise. */
+export const DEFAULT_PREFORK = 2;
+
 let preload: string[] = [];
+let prefork = DEFAULT_PREFORK;
 let server: Server | null = null;
 const served = new Map<number, ServedExitWatch>();
 let nextId = 1;
@@ -48,9 +52,10 @@ function errnoCode(error: unknown): string | undefined {
   return (error as { code?: string } | null)?.code;
 }
 
-/** The modules the server imports before it forks (only before it starts). */
-export function setPreload(modules: string[]): void {
-  preload = [...modules];
+/** What the next server starts with: the modules it imports before it forks, its pool size. */
+export function setServerOptions(options: { preload: string[]; prefork: number }): void {
+  preload = [...options.preload];
+  prefork = options.prefork;
 }
 
 export function serverPid(): number | undefined {
@@ -68,7 +73,10 @@ function startServer(): Server {
     watch,
   } = spawnNodeHelper(
     {
-      argv: [SERVER_MAIN, JSON.stringify({ preload, parentPid: process.pid })],
+      argv: [
+        SERVER_MAIN,
+        JSON.stringify({ preload, prefork, parentPid: process.pid } satisfies ServerConfig),
+      ],
       execArgv: [...safeModeFlags(), ...flags],
       seqpacket: true,
     },

@@ -1,37 +1,39 @@
 /**
  * The forkserver: `node --single-threaded serverMain.js <config>`, with its
  * control socket at fd 3. Started clean (V8 single-threaded from start-up,
- * nothing but the preloaded modules), it forks one child per request; each
- * child serves its tasks and leaves. When its parent goes away the server
- * kills and reaps its children and exits.
+ * nothing but the preloaded modules), it keeps a few children forked ahead
+ * of requests (childPool.ts) and gives each request one of them; each child
+ * serves its tasks and leaves. When its parent goes away the server kills
+ * and reaps its children and exits.
  */
 import { pathToFileURL } from 'node:url';
-import { fork } from '../../fork';
 import { binding } from '../../native';
 import * as posix from '../../posix';
-import { channelFromFd } from '../../channel/framedChannel';
 import { encodeError } from '../../channel/resultCodec';
-import { serveTasks } from '../taskRunner';
-import { MAX_MESSAGE, decodeRequest, encode, type Reply, type Request } from './protocol';
+import { ChildPool } from './childPool';
+import { warmTaskPath } from './warmUp';
+import {
+  MAX_MESSAGE,
+  decodeRequest,
+  encode,
+  type Reply,
+  type Request,
+  type ServerConfig,
+} from './protocol';
 
 const CONTROL_FD = 3;
 const WARM_ESM_LOADER = 'data:text/javascript,export default 0';
 const SIGKILL = 9;
 
-interface ServerConfig {
-  preload: string[];
-  parentPid: number;
-}
-
 const native = binding('the forkserver');
-const children = new Map<number, ReturnType<typeof fork<Promise<void>>>>();
+let pool: ChildPool | undefined;
 let closing = false;
 
 function reply(message: Reply, fds: number[] = []): void {
   if (!closing) native.sendFds(CONTROL_FD, encode(message), fds);
 }
 
-function forkChild(request: Request, fds: number[]): void {
+function serveRequest(children: ChildPool, request: Request, fds: number[]): void {
   const [channelFd, ...extra] = fds;
   for (const fd of extra) posix.close(fd);
   if (channelFd === undefined) {
@@ -42,21 +44,15 @@ function forkChild(request: Request, fds: number[]): void {
     });
     return;
   }
-  let child: ReturnType<typeof fork<Promise<void>>>;
+  let pid: number;
   try {
-    child = fork(async () => {
-      // Die with the server, and hold nothing of its control socket.
-      native.setPdeathsig(SIGKILL);
-      posix.close(CONTROL_FD);
-      await serveTasks(channelFromFd(channelFd));
-    });
+    pid = children.serve(channelFd);
   } catch (error) {
-    posix.close(channelFd);
     reply({ type: 'failed', id: request.id, error: encodeError(error) });
     return;
+  } finally {
+    posix.close(channelFd);
   }
-  posix.close(channelFd);
-  const pid = child.pid;
   // The pidfd is opened while the child cannot have been reaped yet (we are
   // its parent and have not waited): the client can signal it safely.
   const pidfd = native.pidfdOpen(pid, 0);
@@ -65,22 +61,16 @@ function forkChild(request: Request, fds: number[]): void {
   } finally {
     posix.close(pidfd);
   }
-  children.set(pid, child);
-  void child.exited.then((status) => {
-    children.delete(pid);
-    reply({ type: 'exit', pid, status });
-  });
 }
 
 async function shutdown(): Promise<void> {
   if (closing) return;
   closing = true;
-  for (const child of children.values()) child.kill('SIGKILL');
-  await Promise.all([...children.values()].map((c) => c.exited));
+  await pool?.close();
   process.exit(0);
 }
 
-function drain(): void {
+function drain(children: ChildPool): void {
   for (;;) {
     let message: { data: Buffer; fds: number[] } | null;
     try {
@@ -96,8 +86,10 @@ function drain(): void {
       return;
     }
     const request = decodeRequest(message.data);
-    if (request.type === 'fork') forkChild(request, message.fds);
+    if (request.type === 'fork') serveRequest(children, request, message.fds);
     else for (const fd of message.fds) posix.close(fd);
+    // Replacements are forked once this request's reply is out.
+    children.refillSoon();
   }
 }
 
@@ -119,11 +111,17 @@ async function main(): Promise<void> {
   // here: done once in the server, so an ES module target that nobody
   // preloaded costs its children only its own loading.
   await import(WARM_ESM_LOADER);
+  await warmTaskPath();
+  const children = new ChildPool(config.prefork, CONTROL_FD, (pid, status) => {
+    reply({ type: 'exit', pid, status });
+  });
+  pool = children;
   // The watcher lives as long as the server (it holds itself while polling).
   new native.ReadinessWatcher(CONTROL_FD, () => {
-    drain();
+    drain(children);
   });
-  drain();
+  drain(children);
+  children.refillSoon();
 }
 
 main().catch((error: unknown) => {

@@ -1,0 +1,220 @@
+// The forkserver's pre-forked children (Android's USAP pool): they wait,
+// pre-faulted, for a request; a request costs a message, not a fork. Dead
+// ones are replaced unseen, they die with their server, hold no fd of
+// anyone else's, and every child is still a fresh copy of the server.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { Process, Pool, forkserver } from 'forkexec';
+import { openFds, root } from './helpers.mjs';
+
+const MODULE = join(root, 'test', 'fixtures', 'usapTargets.mjs');
+const target = (name) => ({ module: MODULE, export: name });
+const run = (name, args) =>
+  new Process({ target: target(name), args, startMethod: 'forkserver' }).run();
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const alive = (pid) =>
+  existsSync(`/proc/${pid}`) && !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+
+/** The children of `pid`, from /proc/<pid>/task/<tid>/children. */
+function childrenOf(pid) {
+  const found = [];
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const text = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim();
+      if (text) found.push(...text.split(' ').map(Number));
+    }
+  } catch {
+    // the process is gone
+  }
+  return found.filter(alive);
+}
+
+/** Polls `check` until it returns something truthy; fails after 20 s. */
+async function until(what, check) {
+  for (const deadline = Date.now() + 20_000; Date.now() < deadline;) {
+    const value = check();
+    if (value) return value;
+    await sleep(20);
+  }
+  assert.fail(`timed out waiting for ${what}`);
+}
+
+/** The server's children that serve nothing (not in `served`), once there are `count` of them. */
+function waitingChildren(count, served = []) {
+  return until(`${count} pre-forked children`, () => {
+    const waiting = childrenOf(forkserver.pid).filter((pid) => !served.includes(pid));
+    return waiting.length === count ? waiting : undefined;
+  });
+}
+
+/** A field of /proc/<pid>/smaps_rollup, in kB. */
+function rollupKb(pid, field) {
+  const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  return Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(rollup)[1]);
+}
+
+/** The socket inodes a process holds beyond stdio (a test runner's pipes may be sockets). */
+function sockets(pid) {
+  const found = [];
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    if (Number(fd) <= 2) continue;
+    try {
+      const link = readlinkSync(`/proc/${pid}/fd/${fd}`);
+      if (link.startsWith('socket:')) found.push(link);
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return found;
+}
+
+test.afterEach(() => forkserver.stop());
+
+test('a request is served by a child forked ahead of it, one child per request', async () => {
+  forkserver.start({ prefork: 2 });
+  const waiting = await waitingChildren(2);
+  const first = await run('pid');
+  assert.ok(waiting.includes(first), `pid ${first} is one of the waiting ${waiting}`);
+  // A replacement is forked; the child that served leaves and never serves again.
+  const now = await waitingChildren(2);
+  assert.ok(!now.includes(first));
+  const second = await run('pid');
+  assert.notEqual(second, first);
+  assert.ok(now.includes(second));
+});
+
+test('every child is a fresh copy: its own pid, Math.random, randomUUID, randomInt and randomBytes', async () => {
+  forkserver.start({ prefork: 3 });
+  await waitingChildren(3);
+  const seen = await Promise.all([1, 2, 3, 4].map(() => run('identity')));
+  for (const key of ['pid', 'random', 'uuid', 'int', 'bytes']) {
+    assert.equal(
+      new Set(seen.map((s) => s[key])).size,
+      seen.length,
+      `${key} differs in each child`,
+    );
+  }
+  assert.ok(!seen.some((s) => s.pid === process.pid || s.pid === forkserver.pid));
+});
+
+test('waiting children are pre-faulted: their copy of the server is written ahead of the request', async () => {
+  forkserver.start({ prefork: 1 });
+  const [waiting] = await waitingChildren(1);
+  // Right after the fork every page it has is the server's too (Shared_Dirty)
+  // until one of them writes it. A child that only started has written a few
+  // MB of them; pre-faulted, it has its own copy of nearly all of them.
+  const own = () => {
+    const mine = rollupKb(waiting, 'Private_Dirty');
+    return mine / (mine + rollupKb(waiting, 'Shared_Dirty'));
+  };
+  await until('the waiting child to pre-fault', () => own() >= 0.9);
+});
+
+test('forkserver.start() checks prefork and preload before it starts anything', () => {
+  for (const prefork of [-1, 65, 1.5, Number.NaN]) {
+    assert.throws(() => forkserver.start({ prefork }), { code: 'ERR_OUT_OF_RANGE' });
+  }
+  assert.throws(() => forkserver.start({ prefork: '2' }), { code: 'ERR_INVALID_ARG_TYPE' });
+  assert.throws(() => forkserver.start({ preload: MODULE }), { code: 'ERR_INVALID_ARG_TYPE' });
+  assert.throws(() => forkserver.start(7), { code: 'ERR_INVALID_ARG_TYPE' });
+  assert.equal(forkserver.pid, undefined);
+});
+
+test('prefork 0: each request forks its child, as before', async () => {
+  forkserver.start({ prefork: 0 });
+  assert.equal(typeof (await run('pid')), 'number');
+  await sleep(200);
+  assert.deepEqual(childrenOf(forkserver.pid), []);
+});
+
+test('a waiting child that died is replaced, and the caller never sees it', async () => {
+  forkserver.start({ prefork: 2 });
+  const [victim, other] = await waitingChildren(2);
+  process.kill(victim, 'SIGKILL');
+  const replaced = await until('a replacement', () => {
+    const now = childrenOf(forkserver.pid);
+    return now.length === 2 && !now.includes(victim) ? now : undefined;
+  });
+  assert.ok(replaced.includes(other));
+  assert.equal(typeof (await run('pid')), 'number');
+});
+
+test('a request racing with the death of every waiting child still gets a child', async () => {
+  forkserver.start({ prefork: 2 });
+  for (let round = 0; round < 4; round++) {
+    const waiting = await waitingChildren(2);
+    // The server hears of these deaths only after the request has come: it
+    // hands the channel to a dying child, sees it go, and tries the next,
+    // then forks one for the request.
+    for (const pid of waiting) process.kill(pid, 'SIGKILL');
+    const pid = await run('pid');
+    assert.ok(!waiting.includes(pid), `round ${round}: served by a fresh child`);
+  }
+});
+
+test('a forkserver killed while children wait: they die with it, the waiting request rejects, the next request restarts it', async () => {
+  forkserver.start({ prefork: 2 });
+  const first = forkserver.pid;
+  await waitingChildren(2);
+  const hanging = new Process({ target: target('hang'), startMethod: 'forkserver' }).start();
+  const waiting = await waitingChildren(2, [hanging.pid]);
+  process.kill(first, 'SIGKILL');
+  await assert.rejects(hanging.join(), { code: 'ERR_FORKEXEC_CHILD_DIED' });
+  // No orphan: every child of the dead server is gone (pdeathsig), none reparented.
+  await until('the children to die', () => ![...waiting, hanging.pid].some(alive));
+  assert.equal((await run('pid')) > 0, true);
+  assert.notEqual(forkserver.pid, first);
+});
+
+test('waiting children hold their own socket and nothing of the server or of each other', async () => {
+  const baseline = openFds();
+  forkserver.start({ prefork: 3 });
+  await waitingChildren(3);
+  const server = forkserver.pid;
+  // Served ones, too, hold no socket of the pool's.
+  const hanging = new Process({ target: target('hang'), startMethod: 'forkserver' }).start();
+  const now = await waitingChildren(3, [hanging.pid]);
+  // A child just forked holds the server's copies until its own code runs: wait for that.
+  await until('every child to let go of the copies', () =>
+    [...now, hanging.pid].every((pid) => sockets(pid).length === 1),
+  );
+  const serverSockets = new Set(sockets(server));
+  const held = new Map();
+  for (const pid of [...now, hanging.pid]) {
+    const own = sockets(pid);
+    for (const link of own) {
+      assert.ok(!serverSockets.has(link), `child ${pid} holds the server's ${link}`);
+      assert.ok(!held.has(link), `children ${held.get(link)} and ${pid} share ${link}`);
+      held.set(link, pid);
+    }
+    // A waiting child: its socket to the server. The serving one: its task channel.
+    assert.equal(own.length, 1, `child ${pid} holds ${own.join(', ')}`);
+  }
+  hanging.kill('SIGKILL');
+  await assert.rejects(hanging.join());
+  await forkserver.stop();
+  const known = new Set(baseline.map((f) => `${f.fd} ${f.target}`));
+  assert.deepEqual(
+    openFds().filter((f) => !known.has(`${f.fd} ${f.target}`)),
+    [],
+  );
+});
+
+test('a forkserver Pool larger than the prefork count', async () => {
+  forkserver.start({ prefork: 1 });
+  const pool = new Pool({ size: 4, startMethod: 'forkserver' });
+  try {
+    // Four tasks at once that each outlast the others' start: four workers.
+    const pids = await Promise.all([1, 2, 3, 4].map(() => pool.run(target('pidAfter'), [300])));
+    assert.equal(new Set(pids).size, 4);
+    assert.deepEqual(
+      await Promise.all([1, 2].map(() => pool.run(target('pid'), []))).then((p) => p.length),
+      2,
+    );
+  } finally {
+    await pool.close();
+  }
+});
