@@ -11,9 +11,10 @@
  * - raw fork floor: posix.fork(), the child posix._exit(0), waitpid;
  * - fork(fn): `await fork(() => 1)`;
  * - Process(...).run() of a module target: fork; forkserver whose server did
- *   not preload it; forkserver that preloaded it; spawn;
+ *   not preload it (back to back, then 100 ms apart); forkserver that
+ *   preloaded it; spawn;
  * - new Worker posting one message; child_process.fork to its first IPC
- *   message.
+ *   message, and to its exit too (Process.run() waits for the exit).
  * Then the issue's target ratios, pass or fail.
  */
 import { spawnSync } from 'node:child_process';
@@ -77,6 +78,13 @@ async function measure(n) {
   rows.forkserverCold = await sample(n, 1, () =>
     new Process({ target: TARGET, startMethod: 'forkserver' }).run(),
   );
+  // The same, with the server idle between requests: what a request costs
+  // when a pre-forked child waits for it (back to back, the server is still
+  // forking the last one's replacement).
+  rows.forkserverColdSpaced = await sample(n, 1, async () => {
+    await new Process({ target: TARGET, startMethod: 'forkserver' }).run();
+    return () => new Promise((resolve) => setTimeout(resolve, 100));
+  });
   await forkserver.stop();
   forkserver.start({ preload: [TARGET.module] });
   rows.forkserverPreloaded = await sample(n, 1, () =>
@@ -100,6 +108,14 @@ async function measure(n) {
     const exited = once(child, 'exit');
     await once(child, 'message');
     return () => exited;
+  });
+  // Like for like with Process.run(), which resolves once the child has
+  // answered and exited.
+  rows.cpForkExit = await sample(Math.min(n, 15), 1, async () => {
+    const child = cpFork(IPC_CHILD, [], { stdio: 'ignore' });
+    const exited = once(child, 'exit');
+    await once(child, 'message');
+    await exited;
   });
   return rows;
 }
@@ -180,10 +196,12 @@ function report(results, py) {
     ['forkFn', 'await fork(() => 1)'],
     ['processFork', 'Process(fork) of a module target'],
     ['forkserverCold', 'Process(forkserver), module not preloaded'],
+    ['forkserverColdSpaced', 'Process(forkserver), not preloaded, requests 100 ms apart'],
     ['forkserverPreloaded', 'Process(forkserver), module preloaded'],
     ['processSpawn', 'Process(spawn)'],
     ['worker', 'new Worker posting one message'],
     ['cpFork', 'child_process.fork to first IPC message'],
+    ['cpForkExit', 'child_process.fork to first IPC message and exit'],
   ];
   const lines = [
     `| start to result (medians) | ${sizes.join(' | ')} |`,
@@ -216,8 +234,16 @@ function report(results, py) {
       `Worker / Process(forkserver, not preloaded) = ${(r.worker / r.forkserverCold).toFixed(1)} (>= 10)`,
     );
     target(
+      r.worker >= 10 * r.forkserverColdSpaced,
+      `Worker / Process(forkserver, not preloaded, requests apart) = ${(r.worker / r.forkserverColdSpaced).toFixed(1)} (>= 10)`,
+    );
+    target(
       r.processSpawn <= r.cpFork,
       `Process(spawn) ${fmt(r.processSpawn)} <= child_process.fork ${fmt(r.cpFork)}`,
+    );
+    target(
+      r.processSpawn <= r.cpForkExit,
+      `Process(spawn) ${fmt(r.processSpawn)} <= child_process.fork to exit ${fmt(r.cpForkExit)} (both wait for the exit)`,
     );
   }
   if (sizes.length > 1) {

@@ -146,13 +146,14 @@ function closeInheritedIo(node: NodeInternals, boundary: number): void {
 }
 
 /**
- * In the parent, right after a fork: node:crypto's caches of random bytes are
- * the same in both processes, so one of them must move on. The parent does
+ * Right after a fork: node:crypto's caches of random bytes are the same in
+ * both processes, so one of them must move on. Usually the parent does
  * (while the child starts up, on the other core): it draws the rest of each
- * cache, which the child will use, and refills its own from the kernel. The
- * parent never hands out what the child draws.
+ * cache, which the child will use, and refills its own from the kernel, so
+ * it never hands out what the child draws. A child that waits before it
+ * serves does it itself instead, before it hands out anything.
  */
-export function moveParentRandomnessOn(): void {
+export function moveRandomnessOn(): void {
   for (let i = 0; i < UUID_CACHE_ENTRIES; i++) randomUUID();
   for (let i = 0; i < RANDOM_INT_CACHE_ENTRIES; i++) randomInt(RANDOM_INT_MAX);
 }
@@ -268,8 +269,8 @@ export function prepareChild(native: NativeBinding, node: NodeInternals): void {
   node.activeHandles();
   // Node makes process.stdout/stderr on first use; a child flushes both
   // on its way out and would otherwise build them there (60 faults here).
-  void process.stdout;
-  void process.stderr;
+  node.queuedChunks(process.stdout);
+  node.queuedChunks(process.stderr);
 }
 
 function ignoreSentinel(): void {

@@ -32,7 +32,7 @@ import {
   childDrained,
   leaveCallerStack,
   onChildFatal,
-  moveParentRandomnessOn,
+  moveRandomnessOn,
   printError,
   prepareChild,
   startChildIdentity,
@@ -119,8 +119,12 @@ interface Forked {
   boundary: number;
 }
 
-/** The fork both shapes share. */
-function forkProcess(native: NativeBinding, node: NodeInternals): Forked {
+/** The fork both shapes share; `moveRandomness` is the side that moves node:crypto's caches on. */
+function forkProcess(
+  native: NativeBinding,
+  node: NodeInternals,
+  moveRandomness: 'parent' | 'child' = 'parent',
+): Forked {
   runBeforeHooks();
   prepareChild(native, node);
   const boundary = new AsyncResource('forkexec.forkBoundary').asyncId();
@@ -140,7 +144,7 @@ function forkProcess(native: NativeBinding, node: NodeInternals): Forked {
     runAfterHooks('afterInChild');
     return { pid, inherited, boundary };
   }
-  moveParentRandomnessOn();
+  if (moveRandomness === 'parent') moveRandomnessOn();
   runAfterHooks('afterInParent');
   return { pid, inherited: [], boundary };
 }
@@ -202,16 +206,34 @@ export function fork(fn?: unknown): number | ForkedChild<unknown> {
   return pid;
 }
 
+/**
+ * fork(fn) for a child that waits before it serves (the forkserver's
+ * pre-forked children): the child, not the parent, moves node:crypto's
+ * caches on, before fn, so that the parent's fork is that much shorter and
+ * the child pays while it waits anyway.
+ */
+export function forkMovingRandomnessInChild<T>(fn: () => T): ForkedChild<Awaited<T>> {
+  const native = nativeBinding();
+  const node = nodeInternals();
+  assertForkSafe();
+  const inChild = (): T => {
+    moveRandomnessOn();
+    return fn();
+  };
+  return forkFunction(native, node, inChild, 'child') as ForkedChild<Awaited<T>>;
+}
+
 function forkFunction(
   native: NativeBinding,
   node: NodeInternals,
   fn: () => unknown,
+  moveRandomness: 'parent' | 'child' = 'parent',
 ): ForkedChild<unknown> {
   prepareFunctionChild();
   const [readFd, writeFd] = callNative(() => native.pipe(native.constants.O_CLOEXEC ?? 0));
   let forked: Forked;
   try {
-    forked = forkProcess(native, node);
+    forked = forkProcess(native, node, moveRandomness);
   } catch (error) {
     native.close(readFd);
     native.close(writeFd);

@@ -19,7 +19,7 @@
  * child that dies while a request is on its way to it costs a retry with
  * another one, not the request.
  */
-import { fork, type ForkedChild } from '../../fork';
+import { forkMovingRandomnessInChild, type ForkedChild } from '../../fork';
 import { binding } from '../../native';
 import * as posix from '../../posix';
 import type { WaitStatus } from '../../posix/wait';
@@ -211,7 +211,7 @@ export class ChildPool {
     const childEnd = pair?.[1];
     let child: ForkedChild<void>;
     try {
-      child = fork(async () => {
+      child = forkMovingRandomnessInChild(async () => {
         // Die with the server; a server that died before that leaves it orphaned here.
         this.native.setPdeathsig(SIGKILL);
         if (posix.getppid() !== serverPid) return;
