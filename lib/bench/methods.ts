@@ -107,7 +107,10 @@ function forkserverCold(): BenchMethod {
     id: 'process.forkserver.cold',
     label: 'Process(forkserver).run(), module not preloaded',
     group: 'js',
-    setup: () => {
+    // A server another method left running (or started by a memory probe)
+    // may have preloaded the target: this one starts afresh without it.
+    setup: async () => {
+      await forkserver.stop();
       forkserver.start({ preload: [] });
     },
     teardown: () => forkserver.stop(),
