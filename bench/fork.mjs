@@ -8,7 +8,8 @@
  * One measuring process per parent size (node with the fork-safe flags,
  * grown to that size with lib/bench/ballast), plus one python3 process for
  * multiprocessing's start methods. Each row times one start to its result:
- * - raw fork floor: posix.fork(), the child posix._exit(0), waitpid;
+ * - raw fork floor: posix.fork(), the child posix._exit(0), waitpid; and the
+ *   same with a result: the child writes v8.serialize(1) to a pipe first;
  * - fork(fn): `await fork(() => 1)`;
  * - Process(...).run() of a module target: fork; forkserver whose server did
  *   not preload it (back to back, then 100 ms apart); forkserver that
@@ -18,7 +19,8 @@
  * Then the issue's target ratios, pass or fail.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { serialize } from 'node:v8';
 import { tmpdir } from 'node:os';
 import { once } from 'node:events';
 import { fork as cpFork } from 'node:child_process';
@@ -65,6 +67,20 @@ async function measure(n) {
   rows.floor = await sample(n, 3, () => {
     const pid = posix.fork();
     if (pid === 0) posix._exit(0);
+    posix.waitpid(pid);
+  });
+  // The floor for any JavaScript result: the child serializes one value,
+  // writes it to a pipe and leaves; the parent reads it and reaps.
+  rows.floorWithResult = await sample(n, 3, () => {
+    const [readEnd, writeEnd] = posix.pipe();
+    const pid = posix.fork();
+    if (pid === 0) {
+      writeSync(writeEnd, serialize(1));
+      posix._exit(0);
+    }
+    posix.close(writeEnd);
+    readSync(readEnd, Buffer.alloc(64));
+    posix.close(readEnd);
     posix.waitpid(pid);
   });
   rows.forkFn = await sample(n, 3, async () => {
@@ -193,6 +209,10 @@ function report(results, py) {
   const sizes = Object.keys(results);
   const rowNames = [
     ['floor', 'raw posix.fork() + child _exit(0) + waitpid (floor)'],
+    [
+      'floorWithResult',
+      'raw fork, child sends v8.serialize(1) on a pipe + _exit (floor with a result)',
+    ],
     ['forkFn', 'await fork(() => 1)'],
     ['processFork', 'Process(fork) of a module target'],
     ['forkserverCold', 'Process(forkserver), module not preloaded'],
