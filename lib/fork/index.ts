@@ -103,7 +103,11 @@ function prepareFunctionChild(): void {
       (reason) => new Error(reason),
     );
   }
-  parentCallbacks ??= { hook: createHook({ before: silenceParentCallback }), boundary: 0 };
+  if (parentCallbacks === undefined) {
+    parentCallbacks = { hook: createHook({ before: silenceParentCallback }), boundary: 0 };
+    // Compiles enable() here; no callback runs between the two.
+    parentCallbacks.hook.enable().disable();
+  }
 }
 
 function nativeBinding(): NativeBinding {
