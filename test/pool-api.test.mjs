@@ -183,8 +183,13 @@ const awaitUsingSyntax = (() => {
 test('Symbol.asyncDispose closes the pool; stats show the queue and the busy workers', async () => {
   const fdsBefore = openFds();
   const pool = new Pool({ size: 2, startMethod: 'spawn', pipelineDepth: 1 });
-  const tasks = [1, 2, 3, 4, 5].map((x) => pool.run(target('slow'), [50, x]));
-  await new Promise((resolve) => setTimeout(resolve, 20));
+  // Each task takes a second, so the state checked below lasts that long
+  // after both workers took their first task, however loaded the machine.
+  const tasks = [1, 2, 3, 4, 5].map((x) => pool.run(target('slow'), [1000, x]));
+  const watchdog = Date.now() + 60_000;
+  while (pool.stats.inFlight < 2 && Date.now() < watchdog) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
   assert.deepEqual(pool.stats, { queued: 3, inFlight: 2, busyWorkers: 2, workers: 2 });
   assert.equal(pool.busyWorkers, 2);
   assert.equal(pool.queueSize, 3);
