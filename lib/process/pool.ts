@@ -353,6 +353,9 @@ export class Pool {
   private chunkSubmitter(spec: TargetSpec) {
     return {
       submit: (items: unknown[]) => {
+        // A map or imap begun before terminate(): what it had not sent yet
+        // never ran, as for the tasks terminate() found queued.
+        if (this.state === 'terminated') throw terminatedError();
         if (this.state !== 'open') throw poolClosedError(this.state);
         return this.submit(spec, items, true, undefined, undefined);
       },
