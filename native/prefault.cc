@@ -59,6 +59,12 @@ bool PopulateResident(uintptr_t start, size_t pages, size_t page, int stop_fd,
                       PrefaultTotals* totals) {
   std::vector<unsigned char> resident(kChunkPages);
   for (size_t done = 0; done < pages; done += kChunkPages) {
+    // Huge mappings with few resident pages (a sanitizer's shadow memory)
+    // take many chunks: a request must not wait for the whole scan.
+    if (Readable(stop_fd)) {
+      totals->interrupted = true;
+      return true;
+    }
     size_t count = pages - done < kChunkPages ? pages - done : kChunkPages;
     uintptr_t base = start + done * page;
     if (mincore(reinterpret_cast<void*>(base), count * page, resident.data()) != 0) return true;
