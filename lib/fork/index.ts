@@ -89,7 +89,13 @@ let fnContext: { storage: AsyncLocalStorage<symbol>; token: symbol } | undefined
 let fnStorage: AsyncLocalStorage<symbol> | undefined;
 let parentCallbacks: { hook: AsyncHook; boundary: number } | undefined;
 
-function prepareFunctionChild(): void {
+/** What a function-shape child uses, made in the parent once. */
+interface FunctionChildKit {
+  storage: AsyncLocalStorage<symbol>;
+  callbacks: { hook: AsyncHook; boundary: number };
+}
+
+function prepareFunctionChild(): FunctionChildKit {
   if (fnStorage === undefined) {
     fnStorage = new AsyncLocalStorage<symbol>();
     // Compiles run() here; disable() keeps Node 20/22 from tracking this
@@ -108,6 +114,7 @@ function prepareFunctionChild(): void {
     // Compiles enable() here; no callback runs between the two.
     parentCallbacks.hook.enable().disable();
   }
+  return { storage: fnStorage, callbacks: parentCallbacks };
 }
 
 function nativeBinding(): NativeBinding {
@@ -195,6 +202,15 @@ export function fork(fn?: unknown): number | ForkedChild<unknown> {
   if (fn !== undefined && typeof fn !== 'function') {
     throw invalidArgType('fn', 'of type function', fn);
   }
+  const { native, node } = enterFork();
+  if (fn !== undefined) return forkFunction(native, node, fn as () => unknown);
+  const { pid, inherited, boundary } = forkProcess(native, node);
+  if (pid === 0) adoptChildLoop(native, node, inherited, boundary);
+  return pid;
+}
+
+/** What every fork begins with: the binding, Node's internals, and the checks that it may fork here. */
+function enterFork(): { native: NativeBinding; node: NodeInternals } {
   const native = nativeBinding();
   const node = nodeInternals();
   if (fnContext !== undefined && fnContext.storage.getStore() !== fnContext.token) {
@@ -204,10 +220,7 @@ export function fork(fn?: unknown): number | ForkedChild<unknown> {
     cutOff(native, node);
   }
   assertForkSafe();
-  if (fn !== undefined) return forkFunction(native, node, fn as () => unknown);
-  const { pid, inherited, boundary } = forkProcess(native, node);
-  if (pid === 0) adoptChildLoop(native, node, inherited, boundary);
-  return pid;
+  return { native, node };
 }
 
 /**
@@ -217,9 +230,7 @@ export function fork(fn?: unknown): number | ForkedChild<unknown> {
  * the child pays while it waits anyway.
  */
 export function forkMovingRandomnessInChild<T>(fn: () => T): ForkedChild<Awaited<T>> {
-  const native = nativeBinding();
-  const node = nodeInternals();
-  assertForkSafe();
+  const { native, node } = enterFork();
   const inChild = (): T => {
     moveRandomnessOn();
     return fn();
@@ -233,7 +244,7 @@ function forkFunction(
   fn: () => unknown,
   moveRandomness: 'parent' | 'child' = 'parent',
 ): ForkedChild<unknown> {
-  prepareFunctionChild();
+  const kit = prepareFunctionChild();
   const [readFd, writeFd] = callNative(() => native.pipe(native.constants.O_CLOEXEC ?? 0));
   let forked: Forked;
   try {
@@ -245,7 +256,7 @@ function forkFunction(
   }
   if (forked.pid === 0) {
     native.close(readFd);
-    return runInChild(native, node, fn, writeFd, forked);
+    return runInChild(native, node, fn, writeFd, forked, kit);
   }
   native.close(writeFd);
   const child = new Child<unknown>(forked.pid, readFd);
@@ -270,6 +281,7 @@ function runInChild(
   fn: () => unknown,
   fd: number,
   { inherited, boundary }: Forked,
+  kit: FunctionChildKit,
 ): never {
   let finished = false;
   const finish = (outcome: ChildOutcome): void => {
@@ -280,12 +292,9 @@ function runInChild(
   ownResultFd = fd;
   native.dropParentCompletions();
   adoptChildLoop(native, node, inherited, boundary);
-  silenceParentCallbacks(boundary);
+  silenceParentCallbacks(kit.callbacks, boundary);
   // A token of its own: a grandchild must tell its fn from this one.
-  const context = {
-    storage: fnStorage ?? new AsyncLocalStorage<symbol>(),
-    token: Symbol('fork(fn)'),
-  };
+  const context = { storage: kit.storage, token: Symbol('fork(fn)') };
   fnContext = context;
   setImmediate(() => {
     context.storage.run(context.token, () => {
@@ -381,10 +390,9 @@ function nothing(): void {
  * (an interval would keep ticking, a retry would retry, a read would go on). Each is emptied just before it would run
  * (every async resource made before the fork has a smaller async id).
  */
-function silenceParentCallbacks(boundary: number): void {
-  parentCallbacks ??= { hook: createHook({ before: silenceParentCallback }), boundary };
-  parentCallbacks.boundary = boundary;
-  parentCallbacks.hook.enable();
+function silenceParentCallbacks(callbacks: FunctionChildKit['callbacks'], boundary: number): void {
+  callbacks.boundary = boundary;
+  callbacks.hook.enable();
 }
 
 function silenceParentCallback(asyncId: number): void {
