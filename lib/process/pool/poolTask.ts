@@ -1,10 +1,17 @@
-/** A pool's task and worker records, and the errors a task can end with. */
+/** A pool's state, task and worker records, and the errors a task can end with. */
 import { forkexecError } from '../../errors';
 import type { StartedChild } from '../startedChild';
 import type { TargetSpec } from '../target';
 import type { TaskMessage } from '../taskRunner';
 import { Deque } from './deque';
 import { TaskOutbox } from './taskOutbox';
+
+/** Where a pool is in its life; its scheduler and its workers' bookkeeping read it too. */
+export interface PoolState {
+  phase: 'open' | 'closing' | 'terminated';
+  /** Set when the initializer failed: every task ends with it and no worker starts again. */
+  broken: Error | undefined;
+}
 
 export interface PoolTask {
   id: number;
@@ -22,6 +29,28 @@ export interface PoolTask {
   unlisten: (() => void) | undefined;
   /** The initializer's task: its failure breaks the pool. */
   init: boolean;
+}
+
+/** A task for `message` (its id and target), not yet queued; `timeout` in ms. */
+export function newTask(
+  message: TaskMessage,
+  resolve: (value: unknown) => void,
+  reject: (error: Error) => void,
+  timeout: number | undefined,
+): PoolTask {
+  return {
+    id: message.id,
+    message,
+    target: message.target,
+    resolve,
+    reject,
+    state: 'queued',
+    worker: null,
+    timeout,
+    timer: undefined,
+    unlisten: undefined,
+    init: message.init === true,
+  };
 }
 
 export interface PoolWorker {
