@@ -10,9 +10,15 @@ import type { StartMethodImpl } from '../startMethodTypes';
 import type { ChildExit } from '../startedChild';
 import { registeredFunctionCount, type TargetSpec } from '../target';
 import type { ResultMessage, TaskMessage } from '../taskRunner';
-import { initializerError, newTask, newWorker, type PoolState, type PoolWorker } from './poolTask';
+import {
+  initializerError,
+  newTask,
+  newWorker,
+  type PoolState,
+  type PoolTask,
+  type PoolWorker,
+} from './poolTask';
 import type { PoolWorkerExit } from './poolTypes';
-import type { TaskScheduler } from './taskScheduler';
 
 export const SIGKILL = 9;
 /** How long a worker that exited may take to deliver what it wrote before its channel is dropped. */
@@ -24,18 +30,22 @@ interface WorkerEnd {
   graceTimer?: NodeJS.Timeout;
 }
 
-/** What the lifecycle asks of the scheduler about the tasks of the workers it starts and buries. */
-export type WorkerTasks = Pick<
-  TaskScheduler,
-  | 'takeId'
-  | 'assign'
-  | 'drop'
-  | 'onResult'
-  | 'release'
-  | 'failHeld'
-  | 'rejectQueued'
-  | 'checkDrained'
->;
+/** What the lifecycle asks of the scheduler (a `TaskScheduler`) about the tasks of its workers. */
+export interface WorkerTasks {
+  /** The id of the next task: the initializer's. */
+  takeId(): number;
+  /** Puts `task` in the worker's pipeline (the initializer's task). */
+  assign(worker: PoolWorker, task: PoolTask): void;
+  /** Takes out a task the worker will not run (its arguments could not be serialized). */
+  drop(worker: PoolWorker, task: PoolTask, error: Error): void;
+  onResult(worker: PoolWorker, message: ResultMessage): void;
+  /** The worker is buried: its running task fails with `reason`, the others run elsewhere. */
+  release(worker: PoolWorker, reason: Error): void;
+  /** Rejects every task the worker holds with `error`. */
+  failHeld(worker: PoolWorker, error: Error): void;
+  rejectQueued(error: () => Error): void;
+  checkDrained(): void;
+}
 
 /** How a pool's workers start: the start method, the child's env and cwd, the initializer. */
 export interface WorkerStartPlan {
