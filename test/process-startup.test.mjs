@@ -5,10 +5,11 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { Process, forkserver } from 'forkexec';
 import { runForkScenario } from './fork-helpers.mjs';
-import { root } from './helpers.mjs';
+import { root, tempDir } from './helpers.mjs';
 
 const THROWS = join(root, 'test', 'fixtures', 'throws-at-import.cjs');
 const COUNTER = join(root, 'test', 'fixtures', 'load-counter.cjs');
+const TARGETS = join(root, 'test', 'fixtures', 'targets.mjs');
 
 test.afterEach(() => forkserver.stop());
 
@@ -99,3 +100,36 @@ for (const startMethod of ['forkserver', 'spawn']) {
     assert.equal(globalThis.forkexecLoadCounter, undefined, 'the parent never loaded it');
   });
 }
+
+test('start() writes the task at once: the child runs it while the caller is still busy in synchronous code', (t) => {
+  const { dir, cleanup } = tempDir();
+  t.after(cleanup);
+  const { result } = runForkScenario(`
+    import { Process, forkserver } from 'forkexec';
+    import { existsSync, writeSync } from 'node:fs';
+    const report = (value) => writeSync(1, 'RESULT ' + JSON.stringify(value) + '\\n');
+    const nap = new Int32Array(new SharedArrayBuffer(4));
+    const ran = {};
+    for (const startMethod of ['fork', 'forkserver', 'spawn']) {
+      const marker = ${JSON.stringify(dir)} + '/' + startMethod;
+      const p = new Process({ target: { module: ${JSON.stringify(TARGETS)}, export: 'touch' }, args: [marker], startMethod });
+      p.start();
+      // Busy without a turn of our event loop until the task has run (or 30 s went by).
+      for (const deadline = Date.now() + 30_000; !existsSync(marker) && Date.now() < deadline; ) {
+        Atomics.wait(nap, 0, 0, 5);
+      }
+      ran[startMethod] = existsSync(marker);
+      ran[startMethod + 'Value'] = (await p.join()) === marker;
+    }
+    await forkserver.stop();
+    report(ran);
+  `, { timeout: 150_000 });
+  assert.deepEqual(result, {
+    fork: true,
+    forkValue: true,
+    forkserver: true,
+    forkserverValue: true,
+    spawn: true,
+    spawnValue: true,
+  });
+});

@@ -51,5 +51,5 @@ export function forkStart(options: ChildOptions = {}): StartedChild {
     throw error;
   }
   posix.close(childEnd);
-  return watchedChild(child, channelFromFd(parentEnd));
+  return watchedChild(child, channelFromFd(parentEnd), options.firstFrame);
 }

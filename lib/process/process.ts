@@ -93,9 +93,15 @@ export class Process<T = unknown, A extends readonly unknown[] = unknown[]> {
     const target = targetSpec(this.options.target, impl);
     const args: unknown[] = [...(this.options.args ?? [])];
     checkSerializable(args);
+    const task = { type: 'task', id: 1, target, args } satisfies TaskMessage;
+    // A module target with primitive arguments travels without v8.serialize,
+    // which a fresh spawn child would otherwise have to load to read it.
+    const compact =
+      target.kind === 'module' ? encodeCompactTaskFrame(1, 0, args, false, target) : undefined;
     const child = impl.start({
       target,
       oneTask: true,
+      firstFrame: compact ?? encodeFrame(task),
       ...(this.options.env === undefined ? {} : { env: this.options.env }),
       ...(this.options.cwd === undefined ? {} : { cwd: this.options.cwd }),
     });
@@ -103,12 +109,6 @@ export class Process<T = unknown, A extends readonly unknown[] = unknown[]> {
     this.outcome = this.collect(child);
     // join() may come later: an unobserved failure is not an unhandled rejection.
     this.outcome.catch(() => undefined);
-    const task = { type: 'task', id: 1, target, args } satisfies TaskMessage;
-    // A module target with primitive arguments travels without v8.serialize,
-    // which a fresh spawn child would otherwise have to load to read it.
-    const compact =
-      target.kind === 'module' ? encodeCompactTaskFrame(1, 0, args, false, target) : undefined;
-    child.channel.sendFrame(compact ?? encodeFrame(task));
     return this;
   }
 

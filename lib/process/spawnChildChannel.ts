@@ -16,6 +16,7 @@ import {
   writeFrameSync,
   type Channel,
 } from '../channel/framedChannel';
+import { serveTasks } from './taskRunner';
 
 /** Magic (4 bytes) and payload length (uint32 LE), as in framedChannel. */
 const HEADER = 8;
@@ -116,4 +117,24 @@ export class SpawnChildChannel extends EventEmitter {
     }
     return bytes;
   }
+}
+
+/**
+ * Serves tasks from `fd`, a blocking stream socket whose first task the
+ * parent wrote before this process got it (a `spawn` child, a forkserver
+ * child): that task is read synchronously, and the event loop is used only
+ * if the child must wait. Resolves when the channel is done.
+ */
+export function serveBlockingChannel(fd: number, oneTask: boolean): Promise<void> {
+  const channel = new SpawnChildChannel(fd, oneTask);
+  const served = serveTasks(channel);
+  channel.readFirstFrame();
+  // Once the first task has gone as far as it goes without the event loop
+  // (a CommonJS target loads and answers in microtasks): a one-task child
+  // whose answer is written is done; any other waits on the event loop, for
+  // more tasks or for the parent's end.
+  setImmediate(() => {
+    if (!(oneTask && channel.isClosed)) channel.listen();
+  });
+  return served;
 }

@@ -11,7 +11,7 @@
  * child_process's pipe (win32), read on the event loop from the start.
  */
 import { channelFromFd } from '../channel/framedChannel';
-import { SpawnChildChannel } from './spawnChildChannel';
+import { serveBlockingChannel } from './spawnChildChannel';
 import { SPAWN_ONE_TASK, SPAWN_TASKS } from './spawnMode';
 import { serveTasks } from './taskRunner';
 
@@ -23,23 +23,10 @@ function leave(): void {
   process.exit(0);
 }
 
-function serveBlockingSocket(oneTask: boolean): void {
-  const channel = new SpawnChildChannel(CHANNEL_FD, oneTask);
-  void serveTasks(channel).then(leave);
-  channel.readFirstFrame();
-  // Once the first task has gone as far as it goes without the event loop
-  // (a CommonJS target loads and answers in microtasks): a one-task child
-  // whose answer is written is done; any other waits on the event loop, for
-  // more tasks or for the parent's end.
-  setImmediate(() => {
-    if (!(oneTask && channel.isClosed)) channel.listen();
-  });
-}
-
 const mode = process.argv[2];
 if (mode === SPAWN_ONE_TASK || mode === SPAWN_TASKS) {
   process.argv.splice(2, 1);
-  serveBlockingSocket(mode === SPAWN_ONE_TASK);
+  void serveBlockingChannel(CHANNEL_FD, mode === SPAWN_ONE_TASK).then(leave);
 } else {
   void serveTasks(channelFromFd(CHANNEL_FD)).then(leave);
 }

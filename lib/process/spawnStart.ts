@@ -30,7 +30,7 @@ function startPosix(options: ChildOptions): StartedChild {
     },
     'the spawn start method',
   );
-  return watchedChild(helper.watch, channelFromFd(helper.channelFd));
+  return watchedChild(helper.watch, channelFromFd(helper.channelFd), options.firstFrame);
 }
 
 function startWin32(options: ChildOptions): StartedChild {
@@ -41,7 +41,7 @@ function startWin32(options: ChildOptions): StartedChild {
     ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
   });
   const channel = new Channel(child.stdio[HELPER_CHANNEL_FD] as Duplex);
-  return watchedChild(watchChildProcess(child), channel);
+  return watchedChild(watchChildProcess(child), channel, options.firstFrame);
 }
 
 export function spawnStart(options: ChildOptions): StartedChild {

@@ -37,4 +37,12 @@ export interface ChildOptions {
    * a `spawn` child may then leave as soon as its answer is written.
    */
   oneTask?: boolean;
+  /**
+   * The child's first task, framed (a Process's one task). The start method
+   * writes it as soon as the channel exists, not on a later tick (the child
+   * can run it while the caller is still busy); the forkserver's client even
+   * before it asks for a child, so the child finds its task as it takes the
+   * channel instead of waiting until we have heard the server's reply.
+   */
+  firstFrame?: Buffer;
 }

@@ -10,7 +10,11 @@ import type { StartedChild } from './startedChild';
 export function watchedChild(
   watch: Pick<ExitWatch, 'pid' | 'exited' | 'kill' | 'ref' | 'unref'>,
   channel: Channel,
+  firstFrame?: Buffer,
 ): StartedChild {
+  // Now, not on the next tick: the child can start on it even while the
+  // caller goes on with synchronous work.
+  if (firstFrame !== undefined) channel.sendFrameNow(firstFrame);
   return {
     pid: watch.pid,
     channel,

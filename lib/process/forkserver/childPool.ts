@@ -23,10 +23,9 @@ import { forkMovingRandomnessInChild, type ForkedChild } from '../../fork';
 import { binding } from '../../native';
 import * as posix from '../../posix';
 import type { WaitStatus } from '../../posix/wait';
-import { channelFromFd } from '../../channel/framedChannel';
-import { serveTasks } from '../taskRunner';
+import { serveBlockingChannel } from '../spawnChildChannel';
 import { UsapSignal } from './protocol';
-import { awaitRequest } from './usapChild';
+import { awaitRequest, type HandedRequest } from './usapChild';
 
 const SIGKILL = 9;
 /** A waiting child answers a hand-off within this, or it is replaced. */
@@ -71,15 +70,15 @@ export class ChildPool {
   ) {}
 
   /** A child serving `channelFd` (the caller closes its copy): its pid. Throws if fork fails. */
-  serve(channelFd: number): number {
+  serve(channelFd: number, oneTask: boolean): number {
     const now = Date.now();
     this.backToBack = now - this.lastRequestAt < BACK_TO_BACK_MS;
     this.lastRequestAt = now;
     for (let usap = this.takeWaiting(); usap; usap = this.takeWaiting()) {
-      if (this.handOff(usap, channelFd)) return usap.pid;
+      if (this.handOff(usap, { fd: channelFd, oneTask })) return usap.pid;
       this.discard(usap);
     }
-    return this.forkChild(channelFd, false).pid;
+    return this.forkChild({ fd: channelFd, oneTask }, false).pid;
   }
 
   /** Forks replacements, one per turn of the loop, so requests in between come first. */
@@ -165,9 +164,10 @@ export class ChildPool {
   }
 
   /** Sends the channel to a waiting child; true once it says it took it. */
-  private handOff(usap: PooledChild, channelFd: number): boolean {
+  private handOff(usap: PooledChild, request: HandedRequest): boolean {
+    const signal = request.oneTask ? UsapSignal.handOffOneTask : UsapSignal.handOff;
     try {
-      this.native.sendFds(usap.socket, Buffer.of(UsapSignal.handOff), [channelFd]);
+      this.native.sendFds(usap.socket, Buffer.of(signal), [request.fd]);
     } catch {
       return false;
     }
@@ -197,14 +197,14 @@ export class ChildPool {
     usap.socket = -1;
   }
 
-  /** Forks a child: for `channelFd` at once, or (undefined) one that waits on a socketpair. */
-  private forkChild(channelFd: number | undefined, prefault: boolean): PooledChild {
+  /** Forks a child: for `request` at once, or (undefined) one that waits on a socketpair. */
+  private forkChild(request: HandedRequest | undefined, prefault: boolean): PooledChild {
     const serverPid = process.pid;
     const controlFd = this.controlFd;
     // The server's ends of the waiting children's sockets: no child keeps them.
     const serverEnds = [...this.children.values()].map((u) => u.socket).filter((fd) => fd >= 0);
     let pair: [number, number] | undefined;
-    if (channelFd === undefined) {
+    if (request === undefined) {
       pair = this.native.socketpair(true, true);
       serverEnds.push(pair[0]);
     }
@@ -217,10 +217,10 @@ export class ChildPool {
         if (posix.getppid() !== serverPid) return;
         posix.close(controlFd);
         for (const fd of serverEnds) posix.close(fd);
-        const fd = childEnd === undefined ? channelFd : awaitRequest(childEnd, prefault);
+        const handed = childEnd === undefined ? request : awaitRequest(childEnd, prefault);
         if (childEnd !== undefined) posix.close(childEnd);
-        if (fd === null || fd === undefined) return;
-        await serveTasks(channelFromFd(fd));
+        if (!handed) return;
+        await serveBlockingChannel(handed.fd, handed.oneTask);
       });
     } catch (error) {
       if (pair) for (const fd of pair) posix.close(fd);
@@ -232,7 +232,7 @@ export class ChildPool {
       child,
       socket: pair?.[0] ?? -1,
       ready: false,
-      served: channelFd !== undefined,
+      served: request !== undefined,
       servedAt: Date.now(),
     };
     this.children.set(entry.pid, entry);

@@ -19,9 +19,16 @@ import { OwnedFd } from '../../ownedFd';
 import { channelFromFd } from '../../channel/framedChannel';
 import { childError } from '../../channel/resultCodec';
 import { childExecArgv, spawnNodeHelper } from '../spawnNodeHelper';
-import type { StartedChild } from '../startedChild';
+import type { ChildOptions, StartedChild } from '../startedChild';
 import { watchedChild } from '../watchedChild';
-import { MAX_MESSAGE, decodeReply, encode, type Reply, type ServerConfig } from './protocol';
+import {
+  MAX_MESSAGE,
+  decodeReply,
+  encode,
+  type Reply,
+  type Request,
+  type ServerConfig,
+} from './protocol';
 
 const SERVER_MAIN = join(__dirname, 'serverMain.js');
 const SIGKILL = 9;
@@ -203,12 +210,12 @@ function waitReply(control: number, id: number): { reply: Reply; fds: number[] }
   }
 }
 
-function send(channelFd: number, id: number): Server {
+function send(channelFd: number, request: Request): Server {
   for (let attempt = 0; ; attempt++) {
     server ??= startServer();
     try {
       const control = server.control;
-      callNative(() => native().sendFds(control, encode({ type: 'fork', id }), [channelFd]));
+      callNative(() => native().sendFds(control, encode(request), [channelFd]));
       return server;
     } catch (error) {
       // A server that was killed: start another, once.
@@ -223,36 +230,40 @@ function send(channelFd: number, id: number): Server {
 }
 
 /** Asks the server for a child that serves tasks; the server is started if needed. */
-export function forkserverStart(): StartedChild {
+export function forkserverStart(options: ChildOptions = {}): StartedChild {
   const n = native();
   const [parentEnd, childFd] = n.socketpair(false, true);
   // Closed as soon as it is sent: a failure after that must not close the
   // number again (it may be another thread's file by then).
   const childEnd = new OwnedFd(childFd);
+  const channel = channelFromFd(parentEnd);
+  // In the socket before the request leaves: the child that takes the
+  // channel reads its task at once, while our reply is still on its way.
+  if (options.firstFrame !== undefined) channel.sendFrameNow(options.firstFrame);
   const id = nextId++;
   let answer: { reply: Reply; fds: number[] };
   try {
-    const current = send(childFd, id);
+    const current = send(childFd, { type: 'fork', id, oneTask: options.oneTask === true });
     childEnd.close();
     answer = waitReply(current.control, id);
   } catch (error) {
     childEnd.close();
-    posix.close(parentEnd);
+    channel.destroy();
     throw error;
   }
   const { reply, fds } = answer;
   if (reply.type === 'failed') {
-    posix.close(parentEnd);
+    channel.destroy();
     throw childError(reply.error, 0);
   }
   if (reply.type !== 'forked' || fds[0] === undefined) {
-    posix.close(parentEnd);
+    channel.destroy();
     throw forkexecError('ERR_FORKSERVER_PROTOCOL', 'The forkserver sent an unexpected reply');
   }
   const watch = watchServedChild(reply.pid, fds[0], updateRef);
   served.set(reply.pid, watch);
   updateRef();
-  return watchedChild(watch, channelFromFd(parentEnd));
+  return watchedChild(watch, channel);
 }
 
 /** Starts the server now (with `preload` imported before it forks). */

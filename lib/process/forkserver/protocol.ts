@@ -14,7 +14,8 @@ import { deserialize, serialize } from 'node:v8';
 import type { WaitStatus } from '../../posix/wait';
 import type { EncodedError } from '../../channel/resultCodec';
 
-export type Request = { type: 'fork'; id: number };
+/** `oneTask`: the child serves one task (a Process) and leaves once its answer is written. */
+export type Request = { type: 'fork'; id: number; oneTask: boolean };
 
 export type Reply =
   | { type: 'forked'; id: number; pid: number }
@@ -35,6 +36,8 @@ export interface ServerConfig {
 export const UsapSignal = {
   /** server -> child, with the request's channel fd: serve it. */
   handOff: 1,
+  /** server -> child, with the request's channel fd: serve its one task, then leave. */
+  handOffOneTask: 4,
   /** child -> server: it has started and waits (it pre-faults meanwhile). */
   ready: 2,
   /** child -> server: it has the channel fd (the server may reply `forked`). */

@@ -46,7 +46,7 @@ function serveRequest(children: ChildPool, request: Request, fds: number[]): voi
   }
   let pid: number;
   try {
-    pid = children.serve(channelFd);
+    pid = children.serve(channelFd, request.oneTask);
   } catch (error) {
     reply({ type: 'failed', id: request.id, error: encodeError(error) });
     return;

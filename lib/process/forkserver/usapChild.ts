@@ -25,13 +25,20 @@ function signalServer(socket: number, signal: number): void {
   }
 }
 
+/** A request's channel, as a child gets it (the client sent its first task already, if it had one). */
+export interface HandedRequest {
+  fd: number;
+  /** Serve one task and leave once its answer is written (a Process). */
+  oneTask: boolean;
+}
+
 /**
  * Waits on `socket` for a request's channel fd; with `prefault`, pre-faults
  * this child's memory meanwhile, once it has waited a little (until the
  * request comes). Null when the server closed the socket instead: nobody
  * needs this child any more.
  */
-export function awaitRequest(socket: number, prefault: boolean): number | null {
+export function awaitRequest(socket: number, prefault: boolean): HandedRequest | null {
   const native = binding('the forkserver');
   signalServer(socket, UsapSignal.ready);
   if (prefault && !native.pollReadable(socket, PREFAULT_AFTER_MS)) {
@@ -49,11 +56,13 @@ export function awaitRequest(socket: number, prefault: boolean): number | null {
     if (message.data.length === 0) return null;
     const [channelFd, ...extra] = message.fds;
     for (const fd of extra) posix.close(fd);
-    if (message.data[0] !== UsapSignal.handOff || channelFd === undefined) {
+    const signal = message.data[0];
+    const handOff = signal === UsapSignal.handOff || signal === UsapSignal.handOffOneTask;
+    if (!handOff || channelFd === undefined) {
       if (channelFd !== undefined) posix.close(channelFd);
       continue;
     }
     signalServer(socket, UsapSignal.taken);
-    return channelFd;
+    return { fd: channelFd, oneTask: signal === UsapSignal.handOffOneTask };
   }
 }

@@ -6,28 +6,35 @@
  * faulting fresh pages for it) on the request's path. Nothing of a user's
  * is loaded: the target is this module's own function.
  */
+import { join } from 'node:path';
 import { binding } from '../../native';
-import { channelFromFd } from '../../channel/framedChannel';
-import { serveTasks, type TaskMessage } from '../taskRunner';
+import { channelFromFd, encodeCompactTaskFrame } from '../../channel/framedChannel';
+import * as posix from '../../posix';
+import { serveBlockingChannel } from '../spawnChildChannel';
 
-/** The warm-up task's target. */
-export function warmUpTarget(value: number): number {
-  return value;
-}
+const WARM_UP_TARGET = {
+  kind: 'module',
+  path: join(__dirname, 'warmUpTarget.js'),
+  export: 'warmUpTarget',
+} as const;
 
-/** Runs one task from a channel to a runner, both in this process, and closes both. */
+/**
+ * Runs one task the way a served child does (its task already in the
+ * socket, read synchronously, answered, the channel done), both ends in this
+ * process, and closes both.
+ */
 export async function warmTaskPath(): Promise<void> {
   const [clientEnd, runnerEnd] = binding('the forkserver').socketpair(false, true);
   const client = channelFromFd(clientEnd);
-  const served = serveTasks(channelFromFd(runnerEnd));
   const answered = new Promise((resolve) => client.once('message', resolve));
-  client.send({
-    type: 'task',
-    id: 1,
-    target: { kind: 'module', path: __filename, export: 'warmUpTarget' },
-    args: [1],
-  } satisfies TaskMessage);
+  // The frame a Process sends for a module target with primitive arguments.
+  const frame = encodeCompactTaskFrame(1, 0, [1], false, WARM_UP_TARGET);
+  if (frame === undefined) throw new Error('the warm-up task has no compact frame');
+  client.sendFrameNow(frame);
+  const served = serveBlockingChannel(runnerEnd, true);
   await answered;
+  await served;
+  posix.close(runnerEnd);
   client.close();
-  await Promise.all([served, client.whenClosed]);
+  await client.whenClosed;
 }
