@@ -47,6 +47,7 @@
               "native/process_calls.cc",
               "native/readiness_watcher.cc",
               "native/spawn_call.cc",
+              "native/teardown_holder.cc",
               "native/launcher.cc",
               "native/thread_quiescence.cc",
               "native/wait_calls.cc",

@@ -169,6 +169,13 @@ export interface NativeBinding {
     supported: boolean;
     interrupted: boolean;
   };
+  /**
+   * Right before this process leaves: clones a holder that shares its memory,
+   * so that the kernel's teardown of it comes after this exit is reported
+   * (native/teardown_holder.cc). The holder's pid (its parent is this
+   * process's parent, which must reap it), or 0 when there is none.
+   */
+  holdMemoryTeardown(): number;
   sendFds(socket: number, data: Buffer, fds: number[]): number;
   recvFds(socket: number, maxBytes: number): { data: Buffer; fds: number[] } | null;
   peerCredentials(socket: number): { pid: number; uid: number; gid: number };

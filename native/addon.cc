@@ -23,6 +23,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   forkexec::InitThreadQuiescence(env, exports);
   forkexec::InitDrainWatcher(env, exports);
   forkexec::InitPrefault(env, exports);
+  forkexec::InitTeardownHolder(env, exports);
   return exports;
 }
 

@@ -20,5 +20,6 @@ void InitSpawn(Napi::Env env, Napi::Object exports);
 void InitThreadQuiescence(Napi::Env env, Napi::Object exports);
 void InitDrainWatcher(Napi::Env env, Napi::Object exports);
 void InitPrefault(Napi::Env env, Napi::Object exports);
+void InitTeardownHolder(Napi::Env env, Napi::Object exports);
 
 }  // namespace forkexec

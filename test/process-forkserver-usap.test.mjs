@@ -4,10 +4,12 @@
 // anyone else's, and every child is still a fresh copy of the server.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { spawn as cpSpawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { Process, Pool, forkserver } from 'forkexec';
-import { openFds, root } from './helpers.mjs';
+import { Process, Pool, forkserver, posix } from 'forkexec';
+import { maskHas, openFds, root, statFields, statusField } from './helpers.mjs';
 
 const MODULE = join(root, 'test', 'fixtures', 'usapTargets.mjs');
 const target = (name) => ({ module: MODULE, export: name });
@@ -15,8 +17,14 @@ const run = (name, args) =>
   new Process({ target: target(name), args, startMethod: 'forkserver' }).run();
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-const alive = (pid) =>
-  existsSync(`/proc/${pid}`) && !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+/** Runs and is not a zombie (short-lived processes come and go: a vanished one is not alive). */
+function alive(pid) {
+  try {
+    return !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
 
 /** The children of `pid`, from /proc/<pid>/task/<tid>/children. */
 function childrenOf(pid) {
@@ -126,6 +134,8 @@ test('forkserver.start() checks prefork and preload before it starts anything', 
 test('prefork 0: each request forks its child, as before', async () => {
   forkserver.start({ prefork: 0 });
   assert.equal(typeof (await run('pid')), 'number');
+  // The served child's memory holder may outlive it briefly (it yields the CPU).
+  await until('no child of the server', () => childrenOf(forkserver.pid).length === 0);
   await sleep(200);
   assert.deepEqual(childrenOf(forkserver.pid), []);
 });
@@ -217,4 +227,71 @@ test('a forkserver Pool larger than the prefork count', async () => {
   } finally {
     await pool.close();
   }
+});
+
+/** Every child of `pid`, zombies too. */
+function allChildrenOf(pid) {
+  const found = [];
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const text = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim();
+      if (text) found.push(...text.split(' ').map(Number));
+    }
+  } catch {
+    // the process is gone
+  }
+  return found;
+}
+
+test("a leaving child's memory goes to a holder: same memory, one fd, no signal, low priority; it goes once the child has, and its parent reaps it", async (t) => {
+  // A node that makes a holder, says its pid, and leaves when told: the
+  // holder is then our child (CLONE_PARENT), as a served child's is the server's.
+  const native = JSON.stringify(join(root, 'dist', 'native.js'));
+  const child = cpSpawn(
+    process.execPath,
+    [
+      '-e',
+      `const holder = require(${native}).binding('test').holdMemoryTeardown();
+       process.stdout.write(holder + '\\n');
+       process.stdin.once('data', () => process.exit(0));`,
+    ],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
+  t.after(() => child.kill('SIGKILL'));
+  const holder = Number(String((await once(child.stdout, 'data'))[0]).trim());
+  assert.ok(holder > 0, `a holder pid, got ${holder}`);
+  const [state, ppid, , , , , , , , , , , , , , , nice] = statFields(
+    readFileSync(`/proc/${holder}/stat`, 'utf8'),
+  );
+  assert.equal(Number(ppid), process.pid, "the holder is its maker's parent's child");
+  assert.equal(state, 'S', 'it sleeps, waiting for the exit');
+  assert.equal(Number(nice), 10, 'it yields the CPU');
+  assert.equal(readdirSync(`/proc/${holder}/fd`).length, 1, 'it keeps only its pipe');
+  const blocked = statusField(readFileSync(`/proc/${holder}/status`, 'utf8'), 'SigBlk');
+  for (const signal of [1, 2, 10, 12, 13, 14, 15, 17]) {
+    assert.ok(maskHas(blocked, signal), `signal ${signal} is blocked in the holder`);
+  }
+  assert.equal(
+    readFileSync(`/proc/${holder}/maps`, 'utf8'),
+    readFileSync(`/proc/${child.pid}/maps`, 'utf8'),
+    'it shares the memory of the process that made it',
+  );
+  child.stdin.write('go');
+  await once(child, 'exit');
+  let status = null;
+  for (const deadline = Date.now() + 20_000; !status && Date.now() < deadline;) {
+    status = posix.waitpid(holder, posix.constants.WNOHANG);
+    if (!status) await sleep(10);
+  }
+  assert.deepEqual(status && { exitCode: status.exitCode, signal: status.signal }, {
+    exitCode: 0,
+    signal: null,
+  });
+});
+
+test('the server reaps the holder each served child leaves: no zombie, no process stays', async () => {
+  forkserver.start({ prefork: 0 });
+  const server = forkserver.pid;
+  for (let i = 0; i < 5; i++) assert.equal(typeof (await run('pid')), 'number');
+  await until('the server without children', () => allChildrenOf(server).length === 0);
 });

@@ -104,7 +104,8 @@ for (const startMethod of ['forkserver', 'spawn']) {
 test('start() writes the task at once: the child runs it while the caller is still busy in synchronous code', (t) => {
   const { dir, cleanup } = tempDir();
   t.after(cleanup);
-  const { result } = runForkScenario(`
+  const { result } = runForkScenario(
+    `
     import { Process, forkserver } from 'forkexec';
     import { existsSync, writeSync } from 'node:fs';
     const report = (value) => writeSync(1, 'RESULT ' + JSON.stringify(value) + '\\n');
@@ -123,7 +124,9 @@ test('start() writes the task at once: the child runs it while the caller is sti
     }
     await forkserver.stop();
     report(ran);
-  `, { timeout: 150_000 });
+  `,
+    { timeout: 150_000 },
+  );
   assert.deepEqual(result, {
     fork: true,
     forkValue: true,

@@ -20,6 +20,7 @@
  * another one, not the request.
  */
 import { forkMovingRandomnessInChild, type ForkedChild } from '../../fork';
+import { watchExit } from '../../exitWatcher';
 import { binding } from '../../native';
 import * as posix from '../../posix';
 import type { WaitStatus } from '../../posix/wait';
@@ -28,6 +29,20 @@ import { UsapSignal } from './protocol';
 import { awaitRequest, type HandedRequest } from './usapChild';
 
 const SIGKILL = 9;
+
+const ignore = (): void => undefined;
+
+/**
+ * Reaps the holder a served child left with its memory (our child too:
+ * native/teardown_holder.cc). It exits once that child has, at the latest.
+ */
+function reapHolder(pid: number): void {
+  try {
+    watchExit(pid).exited.catch(ignore);
+  } catch {
+    // not ours after all (ECHILD), or gone: nothing to reap
+  }
+}
 /** A waiting child answers a hand-off within this, or it is replaced. */
 const HAND_OFF_TIMEOUT_MS = 5_000;
 /** How long a replacement waits for the exit of the child just handed out. */
@@ -37,7 +52,7 @@ const BACK_TO_BACK_MS = 100;
 
 interface PooledChild {
   pid: number;
-  child: ForkedChild<void>;
+  child: ForkedChild<number>;
   /** The server's end of its socketpair; -1 once closed. */
   socket: number;
   /** It said it has started and waits (a hand-off then waits for no start-up). */
@@ -209,18 +224,21 @@ export class ChildPool {
       serverEnds.push(pair[0]);
     }
     const childEnd = pair?.[1];
-    let child: ForkedChild<void>;
+    let child: ForkedChild<number>;
     try {
       child = forkMovingRandomnessInChild(async () => {
         // Die with the server; a server that died before that leaves it orphaned here.
         this.native.setPdeathsig(SIGKILL);
-        if (posix.getppid() !== serverPid) return;
+        if (posix.getppid() !== serverPid) return 0;
         posix.close(controlFd);
         for (const fd of serverEnds) posix.close(fd);
         const handed = childEnd === undefined ? request : awaitRequest(childEnd, prefault);
         if (childEnd !== undefined) posix.close(childEnd);
-        if (!handed) return;
+        if (!handed) return 0;
         await serveBlockingChannel(handed.fd, handed.oneTask);
+        // The answers are out: the kernel's teardown of this copy of the
+        // server need not come before the exit status the client waits for.
+        return this.native.holdMemoryTeardown();
       });
     } catch (error) {
       if (pair) for (const fd of pair) posix.close(fd);
@@ -239,6 +257,9 @@ export class ChildPool {
     void child.exited.then((status) => {
       this.reaped(entry, status);
     });
+    void child.then(({ value }) => {
+      if (value !== undefined && value > 0) reapHolder(value);
+    }, ignore);
     return entry;
   }
 
