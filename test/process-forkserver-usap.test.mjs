@@ -26,8 +26,8 @@ function alive(pid) {
   }
 }
 
-/** The children of `pid`, from /proc/<pid>/task/<tid>/children. */
-function childrenOf(pid) {
+/** Every child of `pid`, zombies too, from /proc/<pid>/task/<tid>/children. */
+function allChildrenOf(pid) {
   const found = [];
   try {
     for (const tid of readdirSync(`/proc/${pid}/task`)) {
@@ -37,7 +37,12 @@ function childrenOf(pid) {
   } catch {
     // the process is gone
   }
-  return found.filter(alive);
+  return found;
+}
+
+/** The children of `pid` that run (no zombie). */
+function childrenOf(pid) {
+  return allChildrenOf(pid).filter(alive);
 }
 
 /** Polls `check` until it returns something truthy; fails after 20 s. */
@@ -228,20 +233,6 @@ test('a forkserver Pool larger than the prefork count', async () => {
     await pool.close();
   }
 });
-
-/** Every child of `pid`, zombies too. */
-function allChildrenOf(pid) {
-  const found = [];
-  try {
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      const text = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim();
-      if (text) found.push(...text.split(' ').map(Number));
-    }
-  } catch {
-    // the process is gone
-  }
-  return found;
-}
 
 test("a leaving child's memory goes to a holder: same memory, one fd, no signal, low priority; it goes once the child has, and its parent reaps it", async (t) => {
   // A node that makes a holder, says its pid, and leaves when told: the
