@@ -85,7 +85,11 @@ export class Process<T = unknown, A extends readonly unknown[] = unknown[]> {
     return this.exit?.resourceUsage;
   }
 
-  /** Starts the child. Throws (before any process exists) on a target or arguments it cannot carry. */
+  /**
+   * Starts the child and writes its task before returning (the child can
+   * run it while the caller is still busy). Throws (before any process
+   * exists) on a target or arguments it cannot carry.
+   */
   start(): this {
     if (this.child)
       throw forkexecError('ERR_FORKEXEC_ALREADY_STARTED', 'This Process was already started');
