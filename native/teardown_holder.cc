@@ -88,8 +88,9 @@ long CloneHolder() {
   sigset_t old;
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &old);
-  long pid = clone(HolderMain, holder_stack + sizeof holder_stack, CLONE_VM | CLONE_PARENT | SIGCHLD,
-                   reinterpret_cast<void*>(static_cast<long>(pipe_fds[0])));
+  long pid =
+      clone(HolderMain, holder_stack + sizeof holder_stack, CLONE_VM | CLONE_PARENT | SIGCHLD,
+            reinterpret_cast<void*>(static_cast<long>(pipe_fds[0])));
   pthread_sigmask(SIG_SETMASK, &old, nullptr);
   close(pipe_fds[0]);
   // The write end stays open in this process until its exit, on purpose.
