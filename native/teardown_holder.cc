@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "bindings.h"
+#include "glibc_symbol_versions.h"
 
 #ifndef __NR_close_range
 #define __NR_close_range 436  // the same on every architecture (Linux 5.9)
