@@ -30,6 +30,13 @@ import { awaitRequest, type HandedRequest } from './usapChild';
 
 const SIGKILL = 9;
 
+/** A waiting child answers a hand-off within this, or it is replaced. */
+const HAND_OFF_TIMEOUT_MS = 5_000;
+/** How long a replacement waits for the exit of the child just handed out. */
+const HEAD_START_MS = 50;
+/** Requests closer than this to each other come back to back. */
+const BACK_TO_BACK_MS = 100;
+
 const ignore = (): void => undefined;
 
 /**
@@ -43,12 +50,6 @@ function reapHolder(pid: number): void {
     // not ours after all (ECHILD), or gone: nothing to reap
   }
 }
-/** A waiting child answers a hand-off within this, or it is replaced. */
-const HAND_OFF_TIMEOUT_MS = 5_000;
-/** How long a replacement waits for the exit of the child just handed out. */
-const HEAD_START_MS = 50;
-/** Requests closer than this to each other come back to back. */
-const BACK_TO_BACK_MS = 100;
 
 interface PooledChild {
   pid: number;

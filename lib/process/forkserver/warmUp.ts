@@ -1,10 +1,11 @@
 /**
  * One task through the task runner in the server, before it forks any
- * child: the code a child runs for its request (channel, framing, the
- * runner, the result encoding) is then compiled once, in the server, and
- * every child finds it ready in its copy instead of compiling it (and
- * faulting fresh pages for it) on the request's path. Nothing of a user's
- * is loaded: the target is this module's own function.
+ * child: the code a child runs for its request (the synchronous read of its
+ * task, framing, loading a module target nobody preloaded, the runner, the
+ * result encoding) is then compiled once, in the server, and every child
+ * finds it ready in its copy instead of compiling it (and faulting fresh
+ * pages for it) on the request's path. Nothing of a user's is loaded: the
+ * target is warmUpTarget.ts, a module of our own.
  */
 import { join } from 'node:path';
 import { binding } from '../../native';
