@@ -101,6 +101,30 @@ for (const startMethod of ['forkserver', 'spawn']) {
   });
 }
 
+test('a first task and an answer larger than the socket buffer cross whole under every start method', () => {
+  // The task is written at start(): what does not fit in the socket buffer
+  // must follow, while the forkserver's child reads it with blocking reads.
+  const { result } = runForkScenario(
+    `
+    import { Process, forkserver } from 'forkexec';
+    import { randomBytes } from 'node:crypto';
+    import { writeSync } from 'node:fs';
+    const report = (value) => writeSync(1, 'RESULT ' + JSON.stringify(value) + '\\n');
+    const task = randomBytes(8 << 20);
+    const whole = {};
+    for (const startMethod of ['fork', 'forkserver', 'spawn']) {
+      const p = new Process({ target: { module: ${JSON.stringify(TARGETS)}, export: 'roundTrip' }, args: [task], startMethod });
+      const answer = await p.run();
+      whole[startMethod] = Buffer.isBuffer(answer) && answer.equals(task);
+    }
+    await forkserver.stop();
+    report(whole);
+  `,
+    { timeout: 150_000 },
+  );
+  assert.deepEqual(result, { fork: true, forkserver: true, spawn: true });
+});
+
 test('start() writes the task at once: the child runs it while the caller is still busy in synchronous code', (t) => {
   const { dir, cleanup } = tempDir();
   t.after(cleanup);
