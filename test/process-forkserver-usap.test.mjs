@@ -45,7 +45,6 @@ function childrenOf(pid) {
   return allChildrenOf(pid).filter(alive);
 }
 
-/** Polls `check` until it returns something truthy; fails after 20 s. */
 /** The maps of `a` and `b`, read between two equal reads of `a`'s. */
 function stableMaps(a, b) {
   const maps = (pid) => readFileSync(`/proc/${pid}/maps`, 'utf8');
@@ -56,6 +55,7 @@ function stableMaps(a, b) {
   }
 }
 
+/** Polls `check` until it returns something truthy; fails after 20 s. */
 async function until(what, check) {
   for (const deadline = Date.now() + 20_000; Date.now() < deadline;) {
     const value = check();
